@@ -1,0 +1,127 @@
+/// Shapes are plain int arrays (NCHW for images). Every shape rule and check lives here, so each
+/// op's error message names the op, what it received and what it needs.
+module FuncCnn.Shape
+
+/// "[8,3,28,28]"
+let show (shape: int[]) = "[" + (shape |> Array.map string |> String.concat ",") + "]"
+
+/// Number of elements (1 for a scalar, shape []).
+let numel (shape: int[]) = Array.fold (*) 1 shape
+
+/// Row-major strides.
+let strides (shape: int[]) =
+    let s = Array.zeroCreate shape.Length
+    let mutable acc = 1
+    for i in shape.Length - 1 .. -1 .. 0 do
+        s.[i] <- acc
+        acc <- acc * shape.[i]
+    s
+
+/// Resolves a possibly negative axis (-1 = last) against a rank, or fails naming the op.
+let normalizeAxis (op: string) (shape: int[]) (axis: int) =
+    let r = shape.Length
+    let a = if axis < 0 then axis + r else axis
+    if a < 0 || a >= r then Fail.shape "%s: axis %d is out of range for a tensor of shape %s (rank %d)" op axis (show shape) r
+    a
+
+/// NumPy broadcasting of two shapes, or an error naming both.
+let broadcast (op: string) (a: int[]) (b: int[]) =
+    let r = max a.Length b.Length
+    Array.init r (fun i ->
+        let da = let j = i - (r - a.Length) in if j >= 0 then a.[j] else 1
+        let db = let j = i - (r - b.Length) in if j >= 0 then b.[j] else 1
+        if da = db || db = 1 then da
+        elif da = 1 then db
+        else Fail.shape "%s: shapes %s and %s cannot be broadcast together (dimension %d is %d vs %d)" op (show a) (show b) i da db)
+
+/// Checks that a shape has the given rank; `what` describes the expected layout.
+let requireRank (op: string) (name: string) (rank: int) (what: string) (shape: int[]) =
+    if shape.Length <> rank then
+        Fail.shape "%s: %s has shape %s but must have rank %d (%s)" op name (show shape) rank what
+
+/// Padding as [top, bottom, left, right].
+type Padding2d = { Top: int; Bottom: int; Left: int; Right: int }
+
+module Padding2d =
+    let zero = { Top = 0; Bottom = 0; Left = 0; Right = 0 }
+    let symmetric (ph: int) (pw: int) = { Top = ph; Bottom = ph; Left = pw; Right = pw }
+
+    /// Keras' "same" rule: output = ceil(input / stride); the odd pixel of padding goes bottom/right.
+    let same (inH: int, inW: int) (kh: int, kw: int) (sh: int, sw: int) =
+        let total inn k s =
+            let outn = (inn + s - 1) / s
+            max 0 ((outn - 1) * s + k - inn)
+        let th, tw = total inH kh sh, total inW kw sw
+        { Top = th / 2; Bottom = th - th / 2; Left = tw / 2; Right = tw - tw / 2 }
+
+/// Everything a conv2d kernel needs to know, computed and checked once.
+/// Input [N,C,H,W], weight [K,C,KH,KW], output [N,K,OH,OW].
+type Conv2dGeometry =
+    { N: int; C: int; H: int; W: int
+      K: int; KH: int; KW: int
+      SH: int; SW: int
+      PadTop: int; PadLeft: int
+      OH: int; OW: int }
+
+let private checkStride op (sh, sw) =
+    if sh < 1 || sw < 1 then Fail.value "%s: stride must be at least 1, got [%d,%d]" op sh sw
+
+/// Output geometry of conv2d, or an error naming what does not fit.
+let conv2d (x: int[]) (w: int[]) (sh: int, sw: int) (pad: Padding2d) =
+    let op = "conv2d"
+    requireRank op "input" 4 "NCHW: batch, channels, height, width" x
+    requireRank op "kernel" 4 "out_channels, in_channels, kh, kw" w
+    checkStride op (sh, sw)
+    if pad.Top < 0 || pad.Bottom < 0 || pad.Left < 0 || pad.Right < 0 then
+        Fail.value "%s: padding must not be negative, got [%d,%d,%d,%d]" op pad.Top pad.Bottom pad.Left pad.Right
+    if x.[1] <> w.[1] then
+        Fail.shape "%s: input %s has %d channels but the kernel %s expects %d" op (show x) x.[1] (show w) w.[1]
+    let ph = x.[2] + pad.Top + pad.Bottom
+    let pw = x.[3] + pad.Left + pad.Right
+    if ph < w.[2] || pw < w.[3] then
+        Fail.shape "%s: input %s padded to %dx%d is smaller than the kernel %s (%dx%d)" op (show x) ph pw (show w) w.[2] w.[3]
+    { N = x.[0]; C = x.[1]; H = x.[2]; W = x.[3]
+      K = w.[0]; KH = w.[2]; KW = w.[3]; SH = sh; SW = sw
+      PadTop = pad.Top; PadLeft = pad.Left
+      OH = (ph - w.[2]) / sh + 1; OW = (pw - w.[3]) / sw + 1 }
+
+/// conv_transpose2d as PyTorch defines it: input [N,Cin,H,W], weight [Cin,Cout,KH,KW],
+/// out = (in - 1) * stride - 2 * padding + k + output_padding.
+/// Returns the geometry of the conv2d whose input gradient this op is (its input is our output).
+let convTranspose2d (x: int[]) (w: int[]) (sh: int, sw: int) (ph: int, pw: int) (oph: int, opw: int) =
+    let op = "conv_transpose2d"
+    requireRank op "input" 4 "NCHW: batch, channels, height, width" x
+    requireRank op "kernel" 4 "in_channels, out_channels, kh, kw" w
+    checkStride op (sh, sw)
+    if ph < 0 || pw < 0 then Fail.value "%s: padding must not be negative, got [%d,%d]" op ph pw
+    if oph < 0 || opw < 0 || oph >= sh || opw >= sw then
+        Fail.value "%s: output_padding [%d,%d] must be non-negative and smaller than the stride [%d,%d]" op oph opw sh sw
+    if x.[1] <> w.[0] then
+        Fail.shape "%s: input %s has %d channels but the kernel %s expects %d" op (show x) x.[1] (show w) w.[0]
+    let outH = (x.[2] - 1) * sh - 2 * ph + w.[2] + oph
+    let outW = (x.[3] - 1) * sw - 2 * pw + w.[3] + opw
+    if outH < 1 || outW < 1 then
+        Fail.shape "%s: input %s with kernel %s, stride [%d,%d] and padding [%d,%d] gives an empty output %dx%d" op (show x) (show w) sh sw ph pw outH outW
+    { N = x.[0]; C = w.[1]; H = outH; W = outW
+      K = w.[0]; KH = w.[2]; KW = w.[3]; SH = sh; SW = sw
+      PadTop = ph; PadLeft = pw
+      OH = x.[2]; OW = x.[3] }
+
+/// Keras' "same" for Conv2DTranspose: out = in * stride; returns (padding, output_padding) per axis.
+let convTransposeSame (k: int) (s: int) =
+    // PyTorch form: (in-1)*s - 2p + k + op = in*s  =>  2p - op = k - s.
+    let d = k - s
+    if d >= 0 then ((d + 1) / 2, (d + 1) / 2 * 2 - d) else (0, -d)
+
+/// Pooling geometry: no padding, floor mode (a partial window at the edge is dropped).
+type Pool2dGeometry =
+    { N: int; C: int; H: int; W: int; KH: int; KW: int; SH: int; SW: int; OH: int; OW: int }
+
+let pool2d (op: string) (x: int[]) (kh: int, kw: int) (sh: int, sw: int) =
+    requireRank op "input" 4 "NCHW: batch, channels, height, width" x
+    if kh < 1 || kw < 1 then Fail.value "%s: window must be at least 1x1, got %dx%d" op kh kw
+    checkStride op (sh, sw)
+    if x.[2] < kh || x.[3] < kw then
+        Fail.shape "%s: input %s is smaller than the %dx%d window" op (show x) kh kw
+    { N = x.[0]; C = x.[1]; H = x.[2]; W = x.[3]; KH = kh; KW = kw; SH = sh; SW = sw
+      OH = (x.[2] - kh) / sh + 1; OW = (x.[3] - kw) / sw + 1 }
