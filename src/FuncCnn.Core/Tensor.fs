@@ -13,8 +13,10 @@ type internal TapeNode(tape: Tape, id: int, parents: Tensor[], backward: float32
 
 /// The record of one differentiation: a fresh tape per `grad` call, appended to in program order,
 /// so the node list is already topologically sorted.
-and internal Tape() =
+and [<AllowNullLiteral>] internal Tape() =
     let nodes = ResizeArray<TapeNode>()
+    /// Set when the `grad` call that owns this tape returns; its tensors are constants from then on.
+    member val internal Closed = false with get, set
     member internal this.Record(parents: Tensor[], backward: float32[] -> float32[][]) =
         let node = TapeNode(this, nodes.Count, parents, backward)
         nodes.Add node

@@ -1,0 +1,25 @@
+/// Elementwise kernels that TensorPrimitives does not offer directly.
+module FuncCnn.Kernels.Elementwise
+
+open System
+open System.Runtime.Intrinsics
+
+/// dx = dy where x > 0, else 0 (the ReLU gradient), vectorized.
+let reluBackward (x: float32[]) (dy: float32[]) : float32[] =
+    let n = x.Length
+    let dx = Array.zeroCreate n
+    let mutable i = 0
+    if Vector256.IsHardwareAccelerated then
+        let xs = ReadOnlySpan x
+        let gs = ReadOnlySpan dy
+        let ds = Span dx
+        while i + Vector256<float32>.Count <= n do
+            let xv = Vector256.Create<float32>(xs.Slice(i, Vector256<float32>.Count))
+            let gv = Vector256.Create<float32>(gs.Slice(i, Vector256<float32>.Count))
+            let r = Vector256.ConditionalSelect(Vector256.GreaterThan(xv, Vector256<float32>.Zero), gv, Vector256<float32>.Zero)
+            r.CopyTo(ds.Slice(i, Vector256<float32>.Count))
+            i <- i + Vector256<float32>.Count
+    while i < n do
+        dx.[i] <- if x.[i] > 0.0f then dy.[i] else 0.0f
+        i <- i + 1
+    dx
