@@ -173,3 +173,7 @@ let ``stroke errors name the file and the line`` () =
     throwsData [ "line 1: stroke 0 must have 2 or 3 arrays" ] (fun () -> Strokes.readFile (file [ "[[[1]]]" ])) |> ignore
     throwsData [ "line 1: the drawing has no points" ] (fun () -> Strokes.readFile (file [ "[]" ])) |> ignore
     throwsData [ "line 1: expected a JSON object or array" ] (fun () -> Strokes.readFile (file [ "42" ])) |> ignore
+
+[<Fact>]
+let ``a stroke number too large for a double is rejected with its line`` () =
+    throwsData [ "line 1: stroke 0 xs holds 1e999, not a finite number" ] (fun () -> Strokes.parseLine "f" 1 "[[[1e999],[1]]]") |> ignore

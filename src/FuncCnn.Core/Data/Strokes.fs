@@ -25,9 +25,9 @@ module Strokes =
         if e.ValueKind <> JsonValueKind.Array then fail file line "%s must be an array of numbers, found %A" what e.ValueKind
         [| for v in e.EnumerateArray() do
              if v.ValueKind <> JsonValueKind.Number then fail file line "%s must hold only numbers, found %A" what v.ValueKind
-             let x = v.GetDouble()
-             if not (Double.IsFinite x) then fail file line "%s holds a non-finite number" what
-             yield x |]
+             match v.TryGetDouble() with
+             | true, x when Double.IsFinite x -> yield x
+             | _ -> fail file line "%s holds %s, not a finite number" what (v.GetRawText()) |]
 
     let private stroke (file: string) (line: int) (k: int) (e: JsonElement) =
         if e.ValueKind <> JsonValueKind.Array then fail file line "stroke %d must be an array [xs, ys] or [xs, ys, ts], found %A" k e.ValueKind
