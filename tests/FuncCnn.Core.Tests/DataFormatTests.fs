@@ -11,7 +11,8 @@ open FuncCnn.Core.Tests.DataTestUtil
 
 [<Fact>]
 let ``IDX reads every element type, big-endian, plain and gzip`` () =
-    let dir = tempDir "idx"
+    use temp = new TempDir("idx")
+    let dir = temp.Path
     let check code payload expected =
         for bytes, name in [ idx code [| 2 |] payload, "a.idx"; gzip (idx code [| 2 |] payload), "a.idx.gz" ] do
             let a = Idx.read (write dir name bytes)
@@ -28,7 +29,8 @@ let ``IDX reads every element type, big-endian, plain and gzip`` () =
 
 [<Fact>]
 let ``IDX rejects bad files naming the file and expected vs found`` () =
-    let dir = tempDir "idxbad"
+    use temp = new TempDir("idxbad")
+    let dir = temp.Path
     let f = write dir "magic.idx" [| 1uy; 0uy; 8uy; 1uy; 0uy; 0uy; 0uy; 0uy |]
     let e = throwsData [ "magic number must start with 00 00, found 01 00" ] (fun () -> Idx.read f)
     Assert.Equal(f, e.File)
@@ -48,7 +50,8 @@ let ``IDX rejects bad files naming the file and expected vs found`` () =
 
 [<Fact>]
 let ``an MNIST-style folder rejects mismatched counts and labels out of range`` () =
-    let dir = tempDir "pair"
+    use temp = new TempDir("pair")
+    let dir = temp.Path
     let images n = idx 0x08uy [| n; 2; 2 |] (Array.zeroCreate (4 * n))
     write dir "train-images-idx3-ubyte" (images 3) |> ignore
     write dir "t10k-images-idx3-ubyte.gz" (gzip (images 2)) |> ignore
@@ -69,7 +72,8 @@ let ``an MNIST-style folder rejects mismatched counts and labels out of range`` 
 
 [<Fact>]
 let ``npy reads uint8 C-order arrays in versions 1, 2 and 3`` () =
-    let dir = tempDir "npy"
+    use temp = new TempDir("npy")
+    let dir = temp.Path
     let payload = Array.init 6 byte
     for v in [ 1uy; 2uy; 3uy ] do
         let f = write dir (sprintf "v%d.npy" v) (npyWithHeader v "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }" payload)
@@ -83,7 +87,8 @@ let ``npy reads uint8 C-order arrays in versions 1, 2 and 3`` () =
 
 [<Fact>]
 let ``npy rejects another dtype, Fortran order, malformed headers, truncation and trailing bytes`` () =
-    let dir = tempDir "npybad"
+    use temp = new TempDir("npybad")
+    let dir = temp.Path
     let hdr descr fortran shape = sprintf "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" descr fortran shape
     throwsData [ "f4.npy"; "unsupported dtype '<f4' (expected '|u1'" ] (fun () -> Npy.readBytes (write dir "f4.npy" (npyWithHeader 1uy (hdr "<f4" "False" "(1,)") [| 0uy; 0uy; 0uy; 0uy |]))) |> ignore
     throwsData [ "fo.npy"; "Fortran order" ] (fun () -> Npy.readBytes (write dir "fo.npy" (npyWithHeader 1uy (hdr "|u1" "True" "(2, 2)") (Array.zeroCreate 4)))) |> ignore
@@ -147,7 +152,8 @@ let ``a drawing's ink is centred and scaled into the box`` () =
 
 [<Fact>]
 let ``stroke files: words become classes, times are accepted, bare arrays too`` () =
-    let dir = tempDir "strokes"
+    use temp = new TempDir("strokes")
+    let dir = temp.Path
     let f1 =
         write dir "cat.ndjson"
             (Text.Encoding.UTF8.GetBytes(
@@ -163,7 +169,8 @@ let ``stroke files: words become classes, times are accepted, bare arrays too`` 
 
 [<Fact>]
 let ``stroke errors name the file and the line`` () =
-    let dir = tempDir "strokebad"
+    use temp = new TempDir("strokebad")
+    let dir = temp.Path
     let file lines = write dir "bad.ndjson" (Text.Encoding.UTF8.GetBytes(String.Join("\n", (lines: string list))))
     let ok = strokeLine [ [ 0; 1 ], [ 0; 1 ] ]
     throwsData [ "bad.ndjson"; "line 3: not valid JSON" ] (fun () -> Strokes.readFile (file [ ok; ok; "{\"drawing\": [[[0,1],[0,1]]" ])) |> ignore

@@ -60,7 +60,8 @@ let fuzz (dir: string) (name: string) (seed: int) (cases: int) (original: byte[]
 
 [<Fact>]
 let ``IDX reader: truncated and flipped MNIST files, gzip and plain`` () =
-    let dir = tempDir "fuzz-idx"
+    use temp = new TempDir("fuzz-idx")
+    let dir = temp.Path
     Assert.False(dir.StartsWith(TestUtil.sharedDir))
     let labelsGz = File.ReadAllBytes(Path.Combine(mnistDir, "t10k-labels-idx1-ubyte.gz"))
     let imagesGz = File.ReadAllBytes(Path.Combine(mnistDir, "t10k-images-idx3-ubyte.gz"))
@@ -75,7 +76,8 @@ let ``IDX reader: truncated and flipped MNIST files, gzip and plain`` () =
 
 [<Fact>]
 let ``MNIST folder loader: one of the four files mutated`` () =
-    let dir = tempDir "fuzz-mnist"
+    use temp = new TempDir("fuzz-mnist")
+    let dir = temp.Path
     let images = gunzip (File.ReadAllBytes(Path.Combine(mnistDir, "t10k-images-idx3-ubyte.gz")))
     let labels = gunzip (File.ReadAllBytes(Path.Combine(mnistDir, "t10k-labels-idx1-ubyte.gz")))
     let imgs = Array.append (idx 0x08uy [| 100; 28; 28 |] [||]) images.[16 .. 16 + 100 * 784 - 1]
@@ -87,7 +89,8 @@ let ``MNIST folder loader: one of the four files mutated`` () =
 
 [<Fact>]
 let ``npy reader and QuickDraw folder loader: truncated and flipped real .npy files`` () =
-    let dir = tempDir "fuzz-npy"
+    use temp = new TempDir("fuzz-npy")
+    let dir = temp.Path
     let cloud = File.ReadAllBytes(Path.Combine(quickdrawDir, "cloud.npy"))
     fuzz dir "cloud.npy" 20 40 cloud (fun f -> Npy.readBytes f |> ignore) |> ignore
     // the real header re-written for the first 200 drawings, so more cases fit the time
@@ -98,7 +101,8 @@ let ``npy reader and QuickDraw folder loader: truncated and flipped real .npy fi
 
 [<Fact>]
 let ``stroke reader: truncated and flipped stroke files`` () =
-    let dir = tempDir "fuzz-strokes"
+    use temp = new TempDir("fuzz-strokes")
+    let dir = temp.Path
     let lines =
         [ """{"word":"cat","countrycode":"US","recognized":true,"drawing":[[[0,40,80,120],[10,0,30,60]],[[5,5],[200,255]]]}"""
           """[[[0,255],[128,128],[0,17]],[[20,30,40],[0,90,180],[20,40,60]]]"""

@@ -35,7 +35,8 @@ let ``MNIST is found through the repository root without a path`` () =
 
 [<Fact>]
 let ``the locator: explicit path wins, then FUNCCNN_DATA, and misses list every place`` () =
-    let root = tempDir "locate"
+    use temp = new TempDir("locate")
+    let root = temp.Path
     let fake = Directory.CreateDirectory(Path.Combine(root, "mnist")).FullName
     for s in [ "train-images-idx3-ubyte"; "train-labels-idx1-ubyte"; "t10k-images-idx3-ubyte.gz"; "t10k-labels-idx1-ubyte" ] do
         write fake s [||] |> ignore

@@ -11,11 +11,14 @@ open FuncCnn
 let mnistDir = Path.Combine(TestUtil.sharedDir, "datasets", "mnist")
 let quickdrawDir = Path.Combine(TestUtil.sharedDir, "datasets", "quickdraw")
 
-/// A fresh folder under the system temp folder (never inside the data folders).
-let tempDir (tag: string) =
-    let d = Path.Combine(Path.GetTempPath(), sprintf "funccnn-%s-%s" tag (Guid.NewGuid().ToString("N")))
-    Directory.CreateDirectory d |> ignore
-    d
+/// A fresh folder under the system temp folder (never inside the data folders), deleted with
+/// everything in it when disposed.
+type TempDir(tag: string) =
+    let path = Path.Combine(Path.GetTempPath(), sprintf "funccnn-%s-%s" tag (Guid.NewGuid().ToString("N")))
+    do Directory.CreateDirectory path |> ignore
+    member _.Path = path
+    interface IDisposable with
+        member _.Dispose() = try Directory.Delete(path, true) with _ -> ()
 
 let write (dir: string) (name: string) (bytes: byte[]) =
     let p = Path.Combine(dir, name)
