@@ -19,15 +19,10 @@ let mergeTile (t: nativeptr<float32>) (ldt: int) (c: nativeptr<float32>) (ldc: i
         for j in 0 .. cols - 1 do
             NativePtr.set ci j (if accumulate then NativePtr.get ci j + NativePtr.get ti j else NativePtr.get ti j)
 
-let inline private put256 (accumulate: bool) (dst: nativeptr<float32>) (v: Vector256<float32>) =
-    if accumulate then Vector256.Store(Vector256.Load dst + v, dst) else Vector256.Store(v, dst)
-
-let inline private put512 (accumulate: bool) (dst: nativeptr<float32>) (v: Vector512<float32>) =
-    if accumulate then Vector512.Store(Vector512.Load dst + v, dst) else Vector512.Store(v, dst)
-
-/// C tile (rows×cols within 6×16, row stride ldc) (+)= A strip (kc×6 packed) · B strip (kc×16 packed),
-/// twelve Vector256 accumulators held in registers for the whole k loop.
-let tile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+/// dst tile (6×16, row stride ld) (+)= A strip (kc×6 packed) · B strip (kc×16 packed), with
+/// twelve Vector256 accumulators in registers for the whole k loop. Straight-line after the loop
+/// (no calls) so the JIT keeps the accumulators in registers.
+let private fullTile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
     let mutable c00 = Vector256<float32>.Zero
     let mutable c01 = Vector256<float32>.Zero
     let mutable c10 = Vector256<float32>.Zero
@@ -42,7 +37,8 @@ let tile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
     let mutable c51 = Vector256<float32>.Zero
     let mutable a = pa
     let mutable b = pb
-    for _ in 1 .. kc do
+    let mutable p = 0
+    while p < kc do
         let b0 = Vector256.Load b
         let b1 = Vector256.Load(NativePtr.add b 8)
         let a0 = Vector256.Create(NativePtr.get a 0)
@@ -65,28 +61,59 @@ let tile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
         c51 <- Vector256.FusedMultiplyAdd(a5, b1, c51)
         a <- NativePtr.add a 6
         b <- NativePtr.add b 16
-    let full = rows = 6 && cols = 16
-    // Edge tiles go through a stack tile so the register code stays branch-free.
-    let t = if full then c else NativePtr.stackalloc<float32> 96
-    let ld = if full then ldc else 16
-    let acc = full && accumulate
-    put256 acc (NativePtr.add t (0 * ld)) c00
-    put256 acc (NativePtr.add t (0 * ld + 8)) c01
-    put256 acc (NativePtr.add t (1 * ld)) c10
-    put256 acc (NativePtr.add t (1 * ld + 8)) c11
-    put256 acc (NativePtr.add t (2 * ld)) c20
-    put256 acc (NativePtr.add t (2 * ld + 8)) c21
-    put256 acc (NativePtr.add t (3 * ld)) c30
-    put256 acc (NativePtr.add t (3 * ld + 8)) c31
-    put256 acc (NativePtr.add t (4 * ld)) c40
-    put256 acc (NativePtr.add t (4 * ld + 8)) c41
-    put256 acc (NativePtr.add t (5 * ld)) c50
-    put256 acc (NativePtr.add t (5 * ld + 8)) c51
-    if not full then mergeTile t 16 c ldc rows cols accumulate
+        p <- p + 1
+    if accumulate then
+        let d00 = NativePtr.add dst (0 * ld)
+        Vector256.Store(Vector256.Load d00 + c00, d00)
+        let d01 = NativePtr.add dst (0 * ld + 8)
+        Vector256.Store(Vector256.Load d01 + c01, d01)
+        let d10 = NativePtr.add dst (1 * ld)
+        Vector256.Store(Vector256.Load d10 + c10, d10)
+        let d11 = NativePtr.add dst (1 * ld + 8)
+        Vector256.Store(Vector256.Load d11 + c11, d11)
+        let d20 = NativePtr.add dst (2 * ld)
+        Vector256.Store(Vector256.Load d20 + c20, d20)
+        let d21 = NativePtr.add dst (2 * ld + 8)
+        Vector256.Store(Vector256.Load d21 + c21, d21)
+        let d30 = NativePtr.add dst (3 * ld)
+        Vector256.Store(Vector256.Load d30 + c30, d30)
+        let d31 = NativePtr.add dst (3 * ld + 8)
+        Vector256.Store(Vector256.Load d31 + c31, d31)
+        let d40 = NativePtr.add dst (4 * ld)
+        Vector256.Store(Vector256.Load d40 + c40, d40)
+        let d41 = NativePtr.add dst (4 * ld + 8)
+        Vector256.Store(Vector256.Load d41 + c41, d41)
+        let d50 = NativePtr.add dst (5 * ld)
+        Vector256.Store(Vector256.Load d50 + c50, d50)
+        let d51 = NativePtr.add dst (5 * ld + 8)
+        Vector256.Store(Vector256.Load d51 + c51, d51)
+    else
+        Vector256.Store(c00, NativePtr.add dst (0 * ld))
+        Vector256.Store(c01, NativePtr.add dst (0 * ld + 8))
+        Vector256.Store(c10, NativePtr.add dst (1 * ld))
+        Vector256.Store(c11, NativePtr.add dst (1 * ld + 8))
+        Vector256.Store(c20, NativePtr.add dst (2 * ld))
+        Vector256.Store(c21, NativePtr.add dst (2 * ld + 8))
+        Vector256.Store(c30, NativePtr.add dst (3 * ld))
+        Vector256.Store(c31, NativePtr.add dst (3 * ld + 8))
+        Vector256.Store(c40, NativePtr.add dst (4 * ld))
+        Vector256.Store(c41, NativePtr.add dst (4 * ld + 8))
+        Vector256.Store(c50, NativePtr.add dst (5 * ld))
+        Vector256.Store(c51, NativePtr.add dst (5 * ld + 8))
 
-/// C tile (rows×cols within 6×32, row stride ldc) (+)= A strip (kc×6 packed) · B strip (kc×32 packed),
-/// twelve Vector512 accumulators held in registers for the whole k loop.
-let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+/// C tile (rows×cols within 6×16, row stride ldc) (+)= A strip · B strip; edge tiles go
+/// through a stack tile.
+let tile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+    if rows = 6 && cols = 16 then fullTile256 kc pa pb c ldc accumulate
+    else
+        let t = NativePtr.stackalloc<float32> 96
+        fullTile256 kc pa pb t 16 false
+        mergeTile t 16 c ldc rows cols accumulate
+
+/// dst tile (6×32, row stride ld) (+)= A strip (kc×6 packed) · B strip (kc×32 packed), with
+/// twelve Vector512 accumulators in registers for the whole k loop. Straight-line after the loop
+/// (no calls) so the JIT keeps the accumulators in registers.
+let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
     let mutable c00 = Vector512<float32>.Zero
     let mutable c01 = Vector512<float32>.Zero
     let mutable c10 = Vector512<float32>.Zero
@@ -101,7 +128,8 @@ let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
     let mutable c51 = Vector512<float32>.Zero
     let mutable a = pa
     let mutable b = pb
-    for _ in 1 .. kc do
+    let mutable p = 0
+    while p < kc do
         let b0 = Vector512.Load b
         let b1 = Vector512.Load(NativePtr.add b 16)
         let a0 = Vector512.Create(NativePtr.get a 0)
@@ -124,24 +152,54 @@ let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
         c51 <- Vector512.FusedMultiplyAdd(a5, b1, c51)
         a <- NativePtr.add a 6
         b <- NativePtr.add b 32
-    let full = rows = 6 && cols = 32
-    // Edge tiles go through a stack tile so the register code stays branch-free.
-    let t = if full then c else NativePtr.stackalloc<float32> 192
-    let ld = if full then ldc else 32
-    let acc = full && accumulate
-    put512 acc (NativePtr.add t (0 * ld)) c00
-    put512 acc (NativePtr.add t (0 * ld + 16)) c01
-    put512 acc (NativePtr.add t (1 * ld)) c10
-    put512 acc (NativePtr.add t (1 * ld + 16)) c11
-    put512 acc (NativePtr.add t (2 * ld)) c20
-    put512 acc (NativePtr.add t (2 * ld + 16)) c21
-    put512 acc (NativePtr.add t (3 * ld)) c30
-    put512 acc (NativePtr.add t (3 * ld + 16)) c31
-    put512 acc (NativePtr.add t (4 * ld)) c40
-    put512 acc (NativePtr.add t (4 * ld + 16)) c41
-    put512 acc (NativePtr.add t (5 * ld)) c50
-    put512 acc (NativePtr.add t (5 * ld + 16)) c51
-    if not full then mergeTile t 32 c ldc rows cols accumulate
+        p <- p + 1
+    if accumulate then
+        let d00 = NativePtr.add dst (0 * ld)
+        Vector512.Store(Vector512.Load d00 + c00, d00)
+        let d01 = NativePtr.add dst (0 * ld + 16)
+        Vector512.Store(Vector512.Load d01 + c01, d01)
+        let d10 = NativePtr.add dst (1 * ld)
+        Vector512.Store(Vector512.Load d10 + c10, d10)
+        let d11 = NativePtr.add dst (1 * ld + 16)
+        Vector512.Store(Vector512.Load d11 + c11, d11)
+        let d20 = NativePtr.add dst (2 * ld)
+        Vector512.Store(Vector512.Load d20 + c20, d20)
+        let d21 = NativePtr.add dst (2 * ld + 16)
+        Vector512.Store(Vector512.Load d21 + c21, d21)
+        let d30 = NativePtr.add dst (3 * ld)
+        Vector512.Store(Vector512.Load d30 + c30, d30)
+        let d31 = NativePtr.add dst (3 * ld + 16)
+        Vector512.Store(Vector512.Load d31 + c31, d31)
+        let d40 = NativePtr.add dst (4 * ld)
+        Vector512.Store(Vector512.Load d40 + c40, d40)
+        let d41 = NativePtr.add dst (4 * ld + 16)
+        Vector512.Store(Vector512.Load d41 + c41, d41)
+        let d50 = NativePtr.add dst (5 * ld)
+        Vector512.Store(Vector512.Load d50 + c50, d50)
+        let d51 = NativePtr.add dst (5 * ld + 16)
+        Vector512.Store(Vector512.Load d51 + c51, d51)
+    else
+        Vector512.Store(c00, NativePtr.add dst (0 * ld))
+        Vector512.Store(c01, NativePtr.add dst (0 * ld + 16))
+        Vector512.Store(c10, NativePtr.add dst (1 * ld))
+        Vector512.Store(c11, NativePtr.add dst (1 * ld + 16))
+        Vector512.Store(c20, NativePtr.add dst (2 * ld))
+        Vector512.Store(c21, NativePtr.add dst (2 * ld + 16))
+        Vector512.Store(c30, NativePtr.add dst (3 * ld))
+        Vector512.Store(c31, NativePtr.add dst (3 * ld + 16))
+        Vector512.Store(c40, NativePtr.add dst (4 * ld))
+        Vector512.Store(c41, NativePtr.add dst (4 * ld + 16))
+        Vector512.Store(c50, NativePtr.add dst (5 * ld))
+        Vector512.Store(c51, NativePtr.add dst (5 * ld + 16))
+
+/// C tile (rows×cols within 6×32, row stride ldc) (+)= A strip · B strip; edge tiles go
+/// through a stack tile.
+let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+    if rows = 6 && cols = 32 then fullTile512 kc pa pb c ldc accumulate
+    else
+        let t = NativePtr.stackalloc<float32> 192
+        fullTile512 kc pa pb t 32 false
+        mergeTile t 32 c ldc rows cols accumulate
 
 /// The portable fallback with the Vector256 tile shape (6×16) and the same FMA order.
 let tileScalar (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =

@@ -97,3 +97,14 @@ let addRun (src: nativeptr<float32>) (dst: nativeptr<float32>) (len: int) =
     while j < len do
         NativePtr.set dst j (NativePtr.get dst j + NativePtr.get src j)
         j <- j + 1
+
+/// dst[0..len) <- value.
+let fillRun (dst: nativeptr<float32>) (len: int) (value: float32) =
+    let v = Vector256.Create value
+    let mutable j = 0
+    while j + 8 <= len do
+        Vector256.Store(v, NativePtr.add dst j)
+        j <- j + 8
+    while j < len do
+        NativePtr.set dst j value
+        j <- j + 1
