@@ -13,7 +13,7 @@ open FuncCnn.Kernels.Setup
 
 /// Longest k block: a packed 16-column B strip of KC rows (16 KB) stays in L1 while A strips stream by.
 [<Literal>]
-let KC = 256
+let KC = 384
 
 /// Rows of A packed per task (an MC×KC block of A stays in L2).
 [<Literal>]
