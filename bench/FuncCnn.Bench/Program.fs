@@ -4,7 +4,7 @@ open System
 
 let private usage () =
     eprintfn "usage: FuncCnn.Bench step [--model seed000] [--batch 128] [--warmup 5] [--steps 20]"
-    eprintfn "       FuncCnn.Bench kernels"
+    eprintfn "       FuncCnn.Bench kernels [--naive]"
     2
 
 /// The value after `--name`, or the default.
@@ -19,4 +19,5 @@ let main argv =
     | Some "step" ->
         Step.run (option argv "model" "seed000") (int (option argv "batch" "128")) (int (option argv "warmup" "5")) (int (option argv "steps" "20"))
         0
+    | Some "kernels" -> Kernels.run argv.[1..]
     | _ -> usage ()
