@@ -81,9 +81,14 @@ module Naive =
             gemm false true g.K kk p (dy, n * g.K * p) (cols, 0) (dw, 0) true
         dw
 
-/// Median wall time in milliseconds of `runs` calls after `warmup` untimed ones.
-let medianMs (warmup: int) (runs: int) (f: unit -> 'a) =
-    for _ in 1 .. warmup do f () |> ignore
+/// Median wall time in milliseconds of `runs` calls after at least `warmup` untimed ones and at
+/// least `warmupMs` of untimed calls (so the JIT has moved the kernels to their final tier).
+let medianMs (warmup: int) (warmupMs: int64) (runs: int) (f: unit -> 'a) =
+    let clock = Stopwatch.StartNew()
+    let mutable calls = 0
+    while calls < warmup || clock.ElapsedMilliseconds < warmupMs do
+        f () |> ignore
+        calls <- calls + 1
     let times =
         Array.init runs (fun _ ->
             let sw = Stopwatch.StartNew()
@@ -125,8 +130,8 @@ let run (argv: string[]) =
     let p1dy = randomArray rng (128 * 32 * 13 * 13)
     let naiveRuns = 3
     let row name flops (fast: unit -> 'a) (naive: (unit -> 'b) option) =
-        let ms = medianMs 3 runs fast
-        let naiveMs = if withNaive then naive |> Option.map (medianMs 1 naiveRuns) else None
+        let ms = medianMs 5 1500L runs fast
+        let naiveMs = if withNaive then naive |> Option.map (medianMs 1 0L naiveRuns) else None
         let r = { Name = name; Flops = flops; Ms = ms; NaiveMs = naiveMs }
         match naiveMs with
         | Some nm -> printfn "%-34s %9.3f ms %8.1f GFLOP/s   naive %9.2f ms %7.2f GFLOP/s  x%.0f" name ms (gflops flops ms) nm (gflops flops nm) (nm / ms)
