@@ -63,9 +63,9 @@ let private col2im (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr
                                 let i = ow * g.SW
                                 NativePtr.set dst i (NativePtr.get dst i + NativePtr.get s ow)
 
-let private checkLengths (g: Conv2dGeometry) (pairs: (string * float32[] * int) list) =
+/// Each array must hold at least the elements the geometry implies (the kernels use raw pointers).
+let private checkLengths (pairs: (string * float32[] * int) list) =
     for what, arr, need in pairs do requireFits what arr 0 need
-    ignore g
 
 /// Packs all of op(A) (rows × k, strided view) k block by k block: block b starts at b * blockLength.
 let private packWholeA (a: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (k: int) (dst: nativeptr<float32>) =
@@ -84,7 +84,7 @@ let private worthParallel (g: Conv2dGeometry) =
 let conv2dForward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
-    checkLengths g [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
+    checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
     let biasArr = defaultArg bias [||]
     if bias.IsSome then requireFits "conv2d bias" biasArr 0 g.K
     let y = uninitialized (g.N * g.K * p)
@@ -119,7 +119,7 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
     let imageLength = g.C * g.H * g.W
-    checkLengths g [ "conv2d output gradient", dy, g.N * g.K * p; "conv2d weight", w, g.K * kk ]
+    checkLengths [ "conv2d output gradient", dy, g.N * g.K * p; "conv2d weight", w, g.K * kk ]
     let dx = uninitialized (g.N * imageLength)
     if dx.Length > 0 then
         let nr = nr ()
@@ -158,7 +158,7 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
     let imageLength = g.C * g.H * g.W
-    checkLengths g [ "conv2d input", x, g.N * imageLength; "conv2d output gradient", dy, g.N * g.K * p ]
+    checkLengths [ "conv2d input", x, g.N * imageLength; "conv2d output gradient", dy, g.N * g.K * p ]
     let dwLength = g.K * kk
     let dw = Array.zeroCreate dwLength
     if dwLength > 0 && g.N > 0 && p > 0 then

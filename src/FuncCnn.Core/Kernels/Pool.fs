@@ -23,7 +23,6 @@ let private forPlaneRuns (g: Pool2dGeometry) (body: int -> int -> unit) =
     parallelFor pieces (int64 planes * int64 (g.H * g.W) >= 200_000L) (fun piece ->
         body (piece * per) (min planes ((piece + 1) * per)))
 
-let private checkInput (g: Pool2dGeometry) (what: string) (arr: float32[]) (len: int) = requireFits what arr 0 len; ignore g
 
 /// Scalar max pooling of one plane: the reference order (first max wins, a NaN always wins).
 let private maxPlaneScalar (g: Pool2dGeometry) (xin: nativeptr<float32>) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
@@ -88,7 +87,7 @@ let private maxPlaneGather (g: Pool2dGeometry) (origins: nativeptr<int>) (xin: n
 /// a NaN wins, the last NaN of the window if several).
 let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "maxpool input" x (g.N * g.C * planeIn)
+    requireFits "maxpool input" x 0 (g.N * g.C * planeIn)
     let y = uninitialized (g.N * g.C * planeOut)
     let arg = GC.AllocateUninitializedArray<int> y.Length
     if y.Length > 0 then
@@ -111,7 +110,7 @@ let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
 /// the output's own plane, so plane runs never collide).
 let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "maxpool output gradient" dy (g.N * g.C * planeOut)
+    requireFits "maxpool output gradient" dy 0 (g.N * g.C * planeOut)
     if isNull arg || arg.Length < dy.Length then invalidArg "arg" "maxpool backward: argmax array is shorter than the output gradient"
     let dx = uninitialized (g.N * g.C * planeIn)
     if dx.Length > 0 then
@@ -129,7 +128,7 @@ let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32
 
 let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "avgpool input" x (g.N * g.C * planeIn)
+    requireFits "avgpool input" x 0 (g.N * g.C * planeIn)
     let y = uninitialized (g.N * g.C * planeOut)
     let scale = 1.0f / float32 (g.KH * g.KW)
     if y.Length > 0 then
@@ -152,7 +151,7 @@ let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
 
 let avgPool2dBackward (g: Pool2dGeometry) (dy: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "avgpool output gradient" dy (g.N * g.C * planeOut)
+    requireFits "avgpool output gradient" dy 0 (g.N * g.C * planeOut)
     let dx = uninitialized (g.N * g.C * planeIn)
     let scale = 1.0f / float32 (g.KH * g.KW)
     if dx.Length > 0 then
