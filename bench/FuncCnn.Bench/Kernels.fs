@@ -81,20 +81,47 @@ module Naive =
             gemm false true g.K kk p (dy, n * g.K * p) (cols, 0) (dw, 0) true
         dw
 
-/// Median wall time in milliseconds of `runs` calls after `warmup` untimed ones.
-let medianMs (warmup: int) (runs: int) (f: unit -> 'a) =
-    for _ in 1 .. warmup do f () |> ignore
-    let times =
+/// CPU time of the whole process (all threads), in ms; NaN where clock_gettime is unavailable.
+/// On a shared, loaded machine wall time says little; GFLOP per CPU-second still means something.
+module private CpuClock =
+    open System.Runtime.InteropServices
+
+    [<Struct; StructLayout(LayoutKind.Sequential)>]
+    type Timespec =
+        val mutable Seconds: int64
+        val mutable Nanoseconds: int64
+
+    [<DllImport("libc", EntryPoint = "clock_gettime")>]
+    extern int private clockGettime(int clock, Timespec& ts)
+
+    let processMs () =
+        try
+            let mutable ts = Timespec()
+            if clockGettime (2, &ts) = 0 then float ts.Seconds * 1000.0 + float ts.Nanoseconds / 1e6 else nan
+        with _ -> nan
+
+/// Median wall and CPU time in milliseconds of `runs` calls after at least `warmup` untimed ones and at
+/// least `warmupMs` of untimed calls (so the JIT has moved the kernels to their final tier).
+let medianMs (warmup: int) (warmupMs: int64) (runs: int) (f: unit -> 'a) =
+    let clock = Stopwatch.StartNew()
+    let mutable calls = 0
+    while calls < warmup || clock.ElapsedMilliseconds < warmupMs do
+        f () |> ignore
+        calls <- calls + 1
+    let median (xs: float[]) =
+        let xs = Array.sort xs
+        if xs.Length % 2 = 1 then xs.[xs.Length / 2] else (xs.[xs.Length / 2 - 1] + xs.[xs.Length / 2]) / 2.0
+    let samples =
         Array.init runs (fun _ ->
+            let cpu0 = CpuClock.processMs ()
             let sw = Stopwatch.StartNew()
             f () |> ignore
-            sw.Elapsed.TotalMilliseconds)
-    Array.sortInPlace times
-    if runs % 2 = 1 then times.[runs / 2] else (times.[runs / 2 - 1] + times.[runs / 2]) / 2.0
+            sw.Elapsed.TotalMilliseconds, CpuClock.processMs () - cpu0)
+    median (Array.map fst samples), median (Array.map snd samples)
 
 let private randomArray (rng: Random) (len: int) = Array.init len (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
 
-type private Row = { Name: string; Flops: float; Ms: float; NaiveMs: float option }
+type private Row = { Name: string; Flops: float; Ms: float; CpuMs: float; NaiveMs: float option }
 
 let private gflops (flops: float) (ms: float) = flops / (ms * 1e6)
 
@@ -125,12 +152,13 @@ let run (argv: string[]) =
     let p1dy = randomArray rng (128 * 32 * 13 * 13)
     let naiveRuns = 3
     let row name flops (fast: unit -> 'a) (naive: (unit -> 'b) option) =
-        let ms = medianMs 3 runs fast
-        let naiveMs = if withNaive then naive |> Option.map (medianMs 1 naiveRuns) else None
-        let r = { Name = name; Flops = flops; Ms = ms; NaiveMs = naiveMs }
+        let ms, cpuMs = medianMs 5 1500L runs fast
+        let naiveMs = if withNaive then naive |> Option.map (fun f -> fst (medianMs 1 0L naiveRuns f)) else None
+        let r = { Name = name; Flops = flops; Ms = ms; CpuMs = cpuMs; NaiveMs = naiveMs }
+        let line = sprintf "%-34s %8.3f ms %7.1f GFLOP/s | cpu %8.3f ms %6.1f GFLOP/cpu-s" name ms (gflops flops ms) cpuMs (gflops flops cpuMs)
         match naiveMs with
-        | Some nm -> printfn "%-34s %9.3f ms %8.1f GFLOP/s   naive %9.2f ms %7.2f GFLOP/s  x%.0f" name ms (gflops flops ms) nm (gflops flops nm) (nm / ms)
-        | None -> printfn "%-34s %9.3f ms %8.1f GFLOP/s" name ms (gflops flops ms)
+        | Some nm -> printfn "%s | naive %8.2f ms %6.2f GFLOP/s (x%.0f)" line nm (gflops flops nm) (nm / ms)
+        | None -> printfn "%s" line
         r
     printfn "kernels: %d cores, SIMD path %A, median of %d runs" Environment.ProcessorCount Setup.simdPath runs
     let rows =
@@ -150,7 +178,7 @@ let run (argv: string[]) =
     let total = rows |> List.sumBy (fun r -> r.Ms)
     printfn "sum of the rows above (about the kernel part of one seed training step): %.2f ms" total
     let find i = rows.[i]
-    let json (r: Row) = sprintf "{\"ms\":%.4f,\"gflops\":%.2f%s}" r.Ms (gflops r.Flops r.Ms) (match r.NaiveMs with Some nm -> sprintf ",\"naive_gflops\":%.3f" (gflops r.Flops nm) | None -> "")
+    let json (r: Row) = sprintf "{\"ms\":%.4f,\"gflops\":%.2f,\"cpu_ms\":%.4f,\"gflops_per_cpu_s\":%.2f%s}" r.Ms (gflops r.Flops r.Ms) r.CpuMs (gflops r.Flops r.CpuMs) (match r.NaiveMs with Some nm -> sprintf ",\"naive_gflops\":%.3f" (gflops r.Flops nm) | None -> "")
     printfn "{\"bench\":\"kernels\",\"cores\":%d,\"simd\":\"%A\",\"conv2d_forward\":%s,\"conv2d_backward_input\":%s,\"conv2d_backward_weight\":%s,\"matmul_128x1600x64\":%s,\"kernels_total_ms\":%.3f}"
         Environment.ProcessorCount Setup.simdPath (json (find 0)) (json (find 1)) (json (find 2)) (json (find 3)) total
     0

@@ -63,9 +63,9 @@ let private col2im (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr
                                 let i = ow * g.SW
                                 NativePtr.set dst i (NativePtr.get dst i + NativePtr.get s ow)
 
-let private checkLengths (g: Conv2dGeometry) (pairs: (string * float32[] * int) list) =
+/// Each array must hold at least the elements the geometry implies (the kernels use raw pointers).
+let private checkLengths (pairs: (string * float32[] * int) list) =
     for what, arr, need in pairs do requireFits what arr 0 need
-    ignore g
 
 /// Packs all of op(A) (rows × k, strided view) k block by k block: block b starts at b * blockLength.
 let private packWholeA (a: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (k: int) (dst: nativeptr<float32>) =
@@ -84,7 +84,7 @@ let private worthParallel (g: Conv2dGeometry) =
 let conv2dForward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
-    checkLengths g [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
+    checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
     let biasArr = defaultArg bias [||]
     if bias.IsSome then requireFits "conv2d bias" biasArr 0 g.K
     let y = uninitialized (g.N * g.K * p)
@@ -119,7 +119,7 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
     let imageLength = g.C * g.H * g.W
-    checkLengths g [ "conv2d output gradient", dy, g.N * g.K * p; "conv2d weight", w, g.K * kk ]
+    checkLengths [ "conv2d output gradient", dy, g.N * g.K * p; "conv2d weight", w, g.K * kk ]
     let dx = uninitialized (g.N * imageLength)
     if dx.Length > 0 then
         let nr = nr ()
@@ -150,43 +150,55 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
 /// Images per weight-gradient partial: a function of N only, so the summation order is fixed.
 let private batchGroups (n: int) = max 1 (min n 16)
 
-/// dw [K,C,KH,KW] from x and dy: Σ over images of dy_n · colsₙᵀ.
+/// dw [K,C,KH,KW] from x and dy: Σ over images of dy_n · colsₙᵀ. Both operands run along
+/// positions, so one of them needs a transposing pack; the one with fewer rows becomes A (the
+/// slower pack, and the side whose padding to 6 rows wastes less). With few filter taps (a first
+/// layer) that is cols, and the partials hold dwᵀ.
 let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : float32[] =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
     let imageLength = g.C * g.H * g.W
-    checkLengths g [ "conv2d input", x, g.N * imageLength; "conv2d output gradient", dy, g.N * g.K * p ]
+    checkLengths [ "conv2d input", x, g.N * imageLength; "conv2d output gradient", dy, g.N * g.K * p ]
     let dwLength = g.K * kk
     let dw = Array.zeroCreate dwLength
     if dwLength > 0 && g.N > 0 && p > 0 then
         let nr = nr ()
+        let transposed = kk < g.K
+        let rows, cols = if transposed then kk, g.K else g.K, kk
         let blocks, kcMax = Gemm.kBlocking p
         let colsLength = kk * p
-        let packedALength = Gemm.packedLength g.K MR kcMax
+        let packedALength = Gemm.packedLength rows MR kcMax
         let groups = batchGroups g.N
         use px = fixed x
         use pdy = fixed dy
         withScratch (groups * dwLength) (fun partials ->
             use pPartials = fixed partials
-            parallelForWithScratch groups (worthParallel g) (colsLength + packedALength + Gemm.packedLength kk nr kcMax) (fun scratch group ->
-                use cols = fixed scratch
-                let packedA = NativePtr.add cols colsLength
+            parallelForWithScratch groups (worthParallel g) (colsLength + packedALength + Gemm.packedLength cols nr kcMax) (fun scratch group ->
+                use pcols = fixed scratch
+                let packedA = NativePtr.add pcols colsLength
                 let packedB = NativePtr.add packedA packedALength
                 let partial = NativePtr.add pPartials (group * dwLength)
                 let first, last = group * g.N / groups, (group + 1) * g.N / groups
                 for n in first .. last - 1 do
-                    im2col g (NativePtr.add px (n * imageLength)) cols
+                    im2col g (NativePtr.add px (n * imageLength)) pcols
                     let dyn = NativePtr.add pdy (n * g.K * p)
+                    let a, b = if transposed then pcols, dyn else dyn, pcols
                     for kb in 0 .. blocks - 1 do
                         let p0 = kb * kcMax
                         let kc = min kcMax (p - p0)
-                        Pack.packA (NativePtr.add dyn p0) p 1 g.K kc packedA
-                        // op(B) = colsᵀ: element (position, row) is cols[row*p + position].
-                        Pack.packB (NativePtr.add cols p0) 1 p kc kk nr packedB
-                        Gemm.macroKernel kc packedA g.K packedB kk partial kk (n > first || kb > 0))
-            use pdw = fixed dw
+                        Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
+                        // op(B)(position, j) = b[j*p + position]: a transposing pack.
+                        Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
+                        Gemm.macroKernel kc packedA rows packedB cols partial cols (n > first || kb > 0))
+            // Partials are added in group order, so the sum is the same on any number of threads.
+            let total = if transposed then Array.zeroCreate dwLength else dw
+            use ptotal = fixed total
             for group in 0 .. groups - 1 do
-                Pack.addRun (NativePtr.add pPartials (group * dwLength)) pdw dwLength)
+                Pack.addRun (NativePtr.add pPartials (group * dwLength)) ptotal dwLength
+            if transposed then
+                for k in 0 .. g.K - 1 do
+                    for r in 0 .. kk - 1 do
+                        dw.[k * kk + r] <- total.[r * g.K + k])
     dw
 
 /// db [K]: dy summed over batch and positions (per channel: images in order, positions in order).

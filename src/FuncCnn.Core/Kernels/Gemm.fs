@@ -11,7 +11,8 @@ open Microsoft.FSharp.NativeInterop
 open FuncCnn.Kernels.Setup
 
 
-/// Longest k block: a packed 16-column B strip of KC rows (16 KB) stays in L1 while A strips stream by.
+/// Longest k block: a packed 16-column B strip of KC rows (24 KB) stays in L1 while A strips stream
+/// by; 384 also keeps a 3x3x32 convolution (k = 288) in one block.
 [<Literal>]
 let KC = 384
 

@@ -6,6 +6,8 @@ module FuncCnn.Kernels.Pool
 #nowarn "9" // native pointers into pinned arrays
 
 open System
+open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 open Microsoft.FSharp.NativeInterop
 open FuncCnn.Shape
 open FuncCnn.Kernels.Setup
@@ -21,47 +23,94 @@ let private forPlaneRuns (g: Pool2dGeometry) (body: int -> int -> unit) =
     parallelFor pieces (int64 planes * int64 (g.H * g.W) >= 200_000L) (fun piece ->
         body (piece * per) (min planes ((piece + 1) * per)))
 
-let private checkInput (g: Pool2dGeometry) (what: string) (arr: float32[]) (len: int) = requireFits what arr 0 len; ignore g
+
+/// Scalar max pooling of one plane: the reference order (first max wins, a NaN always wins).
+let private maxPlaneScalar (g: Pool2dGeometry) (xin: nativeptr<float32>) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
+    for oh in 0 .. g.OH - 1 do
+        for ow in 0 .. g.OW - 1 do
+            let start = oh * g.SH * g.W + ow * g.SW
+            let mutable best = NativePtr.get xin start
+            let mutable bi = start
+            for ki in 0 .. g.KH - 1 do
+                let row = start + ki * g.W
+                for kj in (if ki = 0 then 1 else 0) .. g.KW - 1 do
+                    let v = NativePtr.get xin (row + kj)
+                    if v > best || Single.IsNaN v then
+                        best <- v
+                        bi <- row + kj
+            let o = oh * g.OW + ow
+            NativePtr.set yo o best
+            NativePtr.set ao o (baseIndex + bi)
+
+/// Window origins (offset within a plane) of every output of a plane, padded to a multiple of 8
+/// with the last origin so whole vectors can always be gathered.
+let private windowOrigins (g: Pool2dGeometry) =
+    let planeOut = g.OH * g.OW
+    let padded = roundUp planeOut 8
+    Array.init padded (fun o ->
+        let o = min o (planeOut - 1)
+        (o / g.OW) * g.SH * g.W + (o % g.OW) * g.SW)
+
+/// Max pooling of one plane, eight outputs at a time: each window tap is one gather, and the
+/// running max and argmax are updated with compare-and-select (no branches to mispredict).
+/// Lane by lane it makes exactly the choices maxPlaneScalar makes.
+let private maxPlaneGather (g: Pool2dGeometry) (origins: nativeptr<int>) (xin: nativeptr<float32>) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
+    let planeOut = g.OH * g.OW
+    let baseVec = Vector256.Create baseIndex
+    let tail = NativePtr.stackalloc<float32> 8
+    let tailArg = NativePtr.stackalloc<int> 8
+    let mutable o = 0
+    while o < planeOut do
+        let origin = Vector256.Load(NativePtr.add origins o)
+        let mutable best = Avx2.GatherVector256(xin, origin, 4uy)
+        let mutable bi = origin
+        for ki in 0 .. g.KH - 1 do
+            for kj in (if ki = 0 then 1 else 0) .. g.KW - 1 do
+                let idx = origin + Vector256.Create(ki * g.W + kj)
+                let v = Avx2.GatherVector256(xin, idx, 4uy)
+                let take = Vector256.GreaterThan(v, best) ||| Vector256.OnesComplement(Vector256.Equals(v, v))
+                best <- Vector256.ConditionalSelect(take, v, best)
+                bi <- Vector256.ConditionalSelect(take.AsInt32(), idx, bi)
+        let arg = bi + baseVec
+        if o + 8 <= planeOut then
+            Vector256.Store(best, NativePtr.add yo o)
+            Vector256.Store(arg, NativePtr.add ao o)
+        else
+            Vector256.Store(best, tail)
+            Vector256.Store(arg, tailArg)
+            for t in 0 .. planeOut - o - 1 do
+                NativePtr.set yo (o + t) (NativePtr.get tail t)
+                NativePtr.set ao (o + t) (NativePtr.get tailArg t)
+        o <- o + 8
 
 /// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties;
 /// a NaN wins, the last NaN of the window if several).
 let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "maxpool input" x (g.N * g.C * planeIn)
+    requireFits "maxpool input" x 0 (g.N * g.C * planeIn)
     let y = uninitialized (g.N * g.C * planeOut)
     let arg = GC.AllocateUninitializedArray<int> y.Length
     if y.Length > 0 then
+        let useGather = Avx2.IsSupported && simdPath <> Scalar
+        let origins = if useGather then windowOrigins g else [||]
         use px = fixed x
         use py = fixed y
         use pa = fixed arg
+        use po = fixed origins
         forPlaneRuns g (fun first last ->
             for pl in first .. last - 1 do
                 let xin = NativePtr.add px (pl * planeIn)
                 let yo = NativePtr.add py (pl * planeOut)
                 let ao = NativePtr.add pa (pl * planeOut)
-                let baseIndex = pl * planeIn
-                for oh in 0 .. g.OH - 1 do
-                    for ow in 0 .. g.OW - 1 do
-                        let start = oh * g.SH * g.W + ow * g.SW
-                        let mutable best = NativePtr.get xin start
-                        let mutable bi = start
-                        for ki in 0 .. g.KH - 1 do
-                            let row = start + ki * g.W
-                            for kj in (if ki = 0 then 1 else 0) .. g.KW - 1 do
-                                let v = NativePtr.get xin (row + kj)
-                                if v > best || Single.IsNaN v then
-                                    best <- v
-                                    bi <- row + kj
-                        let o = oh * g.OW + ow
-                        NativePtr.set yo o best
-                        NativePtr.set ao o (baseIndex + bi))
+                if useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
+                else maxPlaneScalar g xin yo ao (pl * planeIn))
     y, arg
 
 /// dx: each output's gradient goes to the input that was its maximum (argmax always lies in
 /// the output's own plane, so plane runs never collide).
 let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "maxpool output gradient" dy (g.N * g.C * planeOut)
+    requireFits "maxpool output gradient" dy 0 (g.N * g.C * planeOut)
     if isNull arg || arg.Length < dy.Length then invalidArg "arg" "maxpool backward: argmax array is shorter than the output gradient"
     let dx = uninitialized (g.N * g.C * planeIn)
     if dx.Length > 0 then
@@ -79,7 +128,7 @@ let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32
 
 let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "avgpool input" x (g.N * g.C * planeIn)
+    requireFits "avgpool input" x 0 (g.N * g.C * planeIn)
     let y = uninitialized (g.N * g.C * planeOut)
     let scale = 1.0f / float32 (g.KH * g.KW)
     if y.Length > 0 then
@@ -102,7 +151,7 @@ let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
 
 let avgPool2dBackward (g: Pool2dGeometry) (dy: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    checkInput g "avgpool output gradient" dy (g.N * g.C * planeOut)
+    requireFits "avgpool output gradient" dy 0 (g.N * g.C * planeOut)
     let dx = uninitialized (g.N * g.C * planeIn)
     let scale = 1.0f / float32 (g.KH * g.KW)
     if dx.Length > 0 then
