@@ -1,6 +1,22 @@
 module FuncCnn.Bench.Program
 
+open System
+
+let private usage () =
+    eprintfn "usage: FuncCnn.Bench step [--model seed000] [--batch 128] [--warmup 5] [--steps 20]"
+    eprintfn "       FuncCnn.Bench kernels"
+    2
+
+/// The value after `--name`, or the default.
+let option (argv: string[]) (name: string) (fallback: string) =
+    match Array.tryFindIndex ((=) ("--" + name)) argv with
+    | Some i when i + 1 < argv.Length -> argv.[i + 1]
+    | _ -> fallback
+
 [<EntryPoint>]
 let main argv =
-    eprintfn "usage: FuncCnn.Bench step --model seed000 --batch 128 | kernels"
-    2
+    match argv |> Array.tryHead with
+    | Some "step" ->
+        Step.run (option argv "model" "seed000") (int (option argv "batch" "128")) (int (option argv "warmup" "5")) (int (option argv "steps" "20"))
+        0
+    | _ -> usage ()

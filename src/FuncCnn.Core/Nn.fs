@@ -55,14 +55,10 @@ type ConvTransposePadding =
 /// Transposed convolution (the gradient of conv2d with respect to its input) of x [N,Cin,H,W]
 /// with w [Cin,Cout,KH,KW] (+ bias [Cout]).
 let convTranspose2d (stride: int * int) (padding: ConvTransposePadding) (x: Tensor) (w: Tensor) (b: Tensor option) =
-    let (pad, outPad) =
+    let g =
         match padding with
-        | Torch(p, op) -> p, op
-        | SameOutput ->
-            requireRank "conv_transpose2d" "kernel" 4 "in_channels, out_channels, kh, kw" w.Dims
-            let (ph, oph), (pw, opw) = Shape.convTransposeSame w.Dims.[2] (fst stride), Shape.convTransposeSame w.Dims.[3] (snd stride)
-            (ph, pw), (oph, opw)
-    let g = Shape.convTranspose2d x.Dims w.Dims stride pad outPad
+        | Torch(pad, outPad) -> Shape.convTranspose2d x.Dims w.Dims stride pad outPad
+        | SameOutput -> Shape.convTranspose2dSame x.Dims w.Dims stride
     checkBias "conv_transpose2d" g.C b
     let y = Conv.conv2dBackwardInput g x.Data w.Data
     let p = g.H * g.W

@@ -85,33 +85,43 @@ let conv2d (x: int[]) (w: int[]) (sh: int, sw: int) (pad: Padding2d) =
       PadTop = pad.Top; PadLeft = pad.Left
       OH = (ph - w.[2]) / sh + 1; OW = (pw - w.[3]) / sw + 1 }
 
-/// conv_transpose2d as PyTorch defines it: input [N,Cin,H,W], weight [Cin,Cout,KH,KW],
-/// out = (in - 1) * stride - 2 * padding + k + output_padding.
-/// Returns the geometry of the conv2d whose input gradient this op is (its input is our output).
-let convTranspose2d (x: int[]) (w: int[]) (sh: int, sw: int) (ph: int, pw: int) (oph: int, opw: int) =
+let private checkConvTransposeInput (x: int[]) (w: int[]) (sh: int, sw: int) =
     let op = "conv_transpose2d"
     requireRank op "input" 4 "NCHW: batch, channels, height, width" x
     requireRank op "kernel" 4 "in_channels, out_channels, kh, kw" w
     checkStride op (sh, sw)
+    if x.[1] <> w.[0] then
+        Fail.shape "%s: input %s has %d channels but the kernel %s expects %d" op (show x) x.[1] (show w) w.[0]
+
+/// The conv2d whose input gradient a transposed convolution is: its input is our output
+/// [N, Cout, outH, outW] and its output is our input.
+let private transposedGeometry (x: int[]) (w: int[]) (sh: int, sw: int) (padTop: int, padLeft: int) (outH: int, outW: int) =
+    { N = x.[0]; C = w.[1]; H = outH; W = outW
+      K = w.[0]; KH = w.[2]; KW = w.[3]; SH = sh; SW = sw
+      PadTop = padTop; PadLeft = padLeft
+      OH = x.[2]; OW = x.[3] }
+
+/// conv_transpose2d as PyTorch defines it: input [N,Cin,H,W], weight [Cin,Cout,KH,KW],
+/// out = (in - 1) * stride - 2 * padding + k + output_padding.
+let convTranspose2d (x: int[]) (w: int[]) (sh: int, sw: int) (ph: int, pw: int) (oph: int, opw: int) =
+    let op = "conv_transpose2d"
+    checkConvTransposeInput x w (sh, sw)
     if ph < 0 || pw < 0 then Fail.value "%s: padding must not be negative, got [%d,%d]" op ph pw
     if oph < 0 || opw < 0 || oph >= sh || opw >= sw then
         Fail.value "%s: output_padding [%d,%d] must be non-negative and smaller than the stride [%d,%d]" op oph opw sh sw
-    if x.[1] <> w.[0] then
-        Fail.shape "%s: input %s has %d channels but the kernel %s expects %d" op (show x) x.[1] (show w) w.[0]
     let outH = (x.[2] - 1) * sh - 2 * ph + w.[2] + oph
     let outW = (x.[3] - 1) * sw - 2 * pw + w.[3] + opw
     if outH < 1 || outW < 1 then
         Fail.shape "%s: input %s with kernel %s, stride [%d,%d] and padding [%d,%d] gives an empty output %dx%d" op (show x) (show w) sh sw ph pw outH outW
-    { N = x.[0]; C = w.[1]; H = outH; W = outW
-      K = w.[0]; KH = w.[2]; KW = w.[3]; SH = sh; SW = sw
-      PadTop = ph; PadLeft = pw
-      OH = x.[2]; OW = x.[3] }
+    transposedGeometry x w (sh, sw) (ph, pw) (outH, outW)
 
-/// Keras' "same" for Conv2DTranspose: out = in * stride; returns (padding, output_padding) per axis.
-let convTransposeSame (k: int) (s: int) =
-    // PyTorch form: (in-1)*s - 2p + k + op = in*s  =>  2p - op = k - s.
-    let d = k - s
-    if d >= 0 then ((d + 1) / 2, (d + 1) / 2 * 2 - d) else (0, -d)
+/// Keras' "same" for Conv2DTranspose: out = in * stride. The k - stride pixels of padding are split
+/// with the odd one at the top/left, which is PyTorch's (padding, output_padding) form wherever that
+/// form exists (k=3, stride 2 is padding 1, output_padding 1) and extends it to every k and stride.
+let convTranspose2dSame (x: int[]) (w: int[]) (sh: int, sw: int) =
+    checkConvTransposeInput x w (sh, sw)
+    let padBefore k s = max 0 ((k - s + 1) / 2)
+    transposedGeometry x w (sh, sw) (padBefore w.[2] sh, padBefore w.[3] sw) (x.[2] * sh, x.[3] * sw)
 
 /// Pooling geometry: no padding, floor mode (a partial window at the edge is dropped).
 type Pool2dGeometry =
