@@ -187,11 +187,11 @@ module Layer =
         | Conv2DTranspose c ->
             requireImage input
             let kernel = [| input.[0]; c.Filters; fst c.Kernel; snd c.Kernel |]
-            let (ph, oph), (pw, opw) =
+            let x = Array.append [| 1 |] input
+            let g =
                 match c.Padding with
-                | Padding.Valid -> (0, 0), (0, 0)
-                | Padding.Same -> Shape.convTransposeSame (fst c.Kernel) (fst c.Strides), Shape.convTransposeSame (snd c.Kernel) (snd c.Strides)
-            let g = Shape.convTranspose2d (Array.append [| 1 |] input) kernel c.Strides (ph, pw) (oph, opw)
+                | Padding.Valid -> Shape.convTranspose2d x kernel c.Strides (0, 0) (0, 0)
+                | Padding.Same -> Shape.convTranspose2dSame x kernel c.Strides
             [| g.C; g.H; g.W |]
         | MaxPool2D p | AvgPool2D p ->
             requireImage input
