@@ -109,7 +109,7 @@ internal static class SampleData
     }
 
     /// <summary>
-    /// A stated MNIST-like confusion matrix (10,000 test images, 9,872 right); the largest count is
+    /// A stated MNIST-like confusion matrix (10,000 test images, 9,862 right); the largest count is
     /// [1, 1] = 1,129 and the largest error is a 4 read as 9 (8 times).
     /// </summary>
     public static readonly int[][] ConfusionRows =
@@ -202,6 +202,20 @@ internal static class SampleData
     public static readonly string[] QuickDraw = ["airplane", "apple", "bicycle", "cat", "clock", "fish", "house", "moon", "smiley face", "tree"];
     public static readonly int[] QuickDrawCounts = [151_623, 144_722, 126_527, 123_202, 120_537, 134_150, 135_420, 121_661, 124_386, 144_721];
 
+    public static string[] LongNames(int n)
+    {
+        string[] words = ["The Eiffel Tower", "aircraft carrier", "bicycle", "cat", "hockey stick", "see saw", "paint can", "ant", "snowman", "washing machine"];
+        return Enumerable.Range(0, n).Select(i => i < words.Length ? words[i] : $"{words[i % words.Length]} {i / words.Length + 1}").ToArray();
+    }
+
+    /// <summary>A stated n-class confusion matrix: 900 + 7i right per class, errors to the two next classes.</summary>
+    public static ConfusionCounts ManyClasses(int n)
+    {
+        var m = new int[n, n];
+        for (var i = 0; i < n; i++) { m[i, i] = 900 + 7 * i; m[i, (i + 1) % n] = 40 + i; m[i, (i + 3) % n] = 11; }
+        return new ConfusionCounts(m, LongNames(n));
+    }
+
     public static ReportData Run(int predictions = 10_000)
     {
         var preds = Predictions(predictions);
@@ -246,6 +260,13 @@ internal static class SampleData
             ("09-histogram", Charts.ClassHistogram(QuickDraw, QuickDrawCounts, "QuickDraw: images per category")),
             ("10-noise", Charts.NoiseToImages(noise, generated)),
             ("11-summary", Charts.Summary(SeedCnn())),
+            // Edge cases a layout must survive.
+            ("e1-curves-one-epoch-no-validation", Charts.TrainingCurves([new EpochMetrics(1, 0.31, 0.91, null, null, 12.3)])),
+            ("e2-curves-60-epochs", Charts.TrainingCurves(Enumerable.Range(1, 60).Select(e => new EpochMetrics(e, 2.3 / e, 1 - 0.9 / e, e % 2 == 0 ? 2.5 / e : null, e % 2 == 0 ? 1 - 1.0 / e : null, 1)).ToArray())),
+            ("e3-confusion-30-long-names", Charts.ConfusionMatrix(ManyClasses(30))),
+            ("e4-histogram-40-classes", Charts.ClassHistogram(LongNames(40), Enumerable.Range(0, 40).Select(i => 1000 + 37 * i * i % 900).ToArray())),
+            ("e5-long-class-predictions", Charts.PredictionGrid(preds, LongNames(10), count: 12, columns: 6)),
+            ("e6-long-class-misclassified", Charts.Misclassified(preds, LongNames(10), count: 8, columns: 4)),
         ];
     }
 }

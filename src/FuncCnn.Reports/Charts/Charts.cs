@@ -56,8 +56,13 @@ public static class Charts
         var hasVal = history.Any(h => h.ValLoss.HasValue || h.ValAccuracy.HasValue);
         LineSeries Train(Func<EpochMetrics, double> f) =>
             new("Training", x, history.Select(f).ToArray(), Color.SeriesBlue) { Marker = MarkerShape.Circle };
-        LineSeries Val(Func<EpochMetrics, double?> f) =>
-            new("Validation", x, history.Select(h => f(h) ?? double.NaN).ToArray(), Color.SeriesOrange) { Marker = MarkerShape.Square, Dashed = true };
+        // Validation may be measured on some epochs only: the line joins the epochs that have it.
+        LineSeries Val(Func<EpochMetrics, double?> f)
+        {
+            var measured = history.Where(h => f(h).HasValue).ToArray();
+            return new("Validation", measured.Select(h => (double)h.Epoch).ToArray(), measured.Select(h => f(h)!.Value).ToArray(), Color.SeriesOrange)
+            { Marker = MarkerShape.Square, Dashed = true };
+        }
         List<LineSeries> loss = [Train(h => h.TrainLoss)];
         List<LineSeries> acc = [Train(h => h.TrainAccuracy * 100)];
         if (hasVal)
@@ -161,7 +166,8 @@ public static class Charts
         }
         double max = 0;
         foreach (var v in values) max = Math.Max(max, v);
-        var cell = n <= 10 ? (normalizeRows ? 54 : 48) : n <= 20 ? 36 : Math.Max(8, 640.0 / n);
+        // Up to 40 classes the cells stay large enough to hold their counts; beyond that only colour is left.
+        var cell = n <= 10 ? (normalizeRows ? 54 : 48) : n <= 40 ? Math.Clamp(1000.0 / n, normalizeRows ? 36 : 32, 44) : Math.Max(6, 1000.0 / n);
         var heat = new HeatMapPlot("", values)
         {
             RowLabels = confusion.ClassNames,
@@ -198,7 +204,7 @@ public static class Charts
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(classNames);
         var shown = predictions.Take(Math.Max(0, count)).ToArray();
-        var images = shown.Select(p => new GridImage(Gray(p.Image), $"{Name(classNames, p.TrueLabel)} / {Name(classNames, p.PredictedLabel)} ({Percent(p.Confidence, 1)})")
+        var images = shown.Select(p => new GridImage(Gray(p.Image), PredictionCaption(classNames, p))
         {
             CaptionColor = p.IsCorrect ? Color.Right : Color.Wrong,
             CaptionBold = true,
@@ -208,6 +214,14 @@ public static class Charts
         {
             Subtitle = $"Caption: true / predicted (confidence) · green: right ({right}), red: wrong ({shown.Length - right})",
         };
+    }
+
+    /// <summary>"true / predicted (confidence)" on one line, or broken after the slash when long class names would make the grid too wide.</summary>
+    private static string PredictionCaption(IReadOnlyList<string> names, Prediction p)
+    {
+        var (t, q, c) = (Name(names, p.TrueLabel), Name(names, p.PredictedLabel), Percent(p.Confidence, 1));
+        var line = $"{t} / {q} ({c})";
+        return TextMeasure.Width(line, 11, true) <= 130 ? line : $"{t} /\n{q} ({c})";
     }
 
     private static string Name(IReadOnlyList<string> names, int label) =>

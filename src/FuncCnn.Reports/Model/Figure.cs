@@ -92,7 +92,7 @@ public sealed record Axis(string Title)
 /// <param name="Color">The line and marker colour.</param>
 public sealed record LineSeries(string Title, IReadOnlyList<double> X, IReadOnlyList<double> Y, Color Color)
 {
-    /// <summary>The marker drawn at each point (markers are left out when there are more than 60 points).</summary>
+    /// <summary>The marker drawn at each point (markers are left out when there are more than 40 points).</summary>
     public MarkerShape Marker { get; init; } = MarkerShape.Circle;
 
     /// <summary>When true the line is dashed.</summary>

@@ -210,7 +210,7 @@ public static class FigureRenderer
         return 18 + 14 + 6 + labelW + (string.IsNullOrEmpty(bar.Title) ? 0 : 8 + LabelSize * 1.2);
     }
 
-    private static int ColorBarTicks(double height) => Math.Max(4, (int)(height / 32));
+    private static int ColorBarTicks(double height) => Math.Clamp((int)(height / 40), 4, 10);
 
     /// <summary>Draws a vertical colour bar whose top is the maximum.</summary>
     internal static void DrawColorBar(ColorBar bar, IRenderContext ctx, double x, double y, double height, string id)

@@ -120,7 +120,7 @@ internal static class XyPlotRenderer
                 run.Add(new ScreenPoint(X(s.X[i]), Y(s.Y[i])));
             }
             Flush();
-            if (n <= 60)
+            if (n <= 40)
                 for (var i = 0; i < n; i++)
                     if (double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i]))
                         DrawMarker(ctx, s.Marker, X(s.X[i]), Y(s.Y[i]), s.Color);
@@ -358,8 +358,10 @@ internal static class BarPlotRenderer
     {
         var (left, _, _) = Layout(p);
         var max = p.Values.Count == 0 ? 1 : Math.Max(p.Values.Max(), 1e-12);
-        var (ticks, step) = NiceTicks(0, max, Math.Max(2, (int)(p.PlotWidth / 70)));
-        var hi = Math.Max(max, ticks.Length > 0 ? ticks[^1] : max);
+        var (_, step) = NiceTicks(0, max, Math.Max(2, (int)(p.PlotWidth / 70)));
+        // The axis ends on the first tick at or past the longest bar, so every bar is read against a labelled tick.
+        var hi = Math.Ceiling(max / step - 1e-9) * step;
+        var ticks = Enumerable.Range(0, (int)Math.Round(hi / step) + 1).Select(k => k * step).ToArray();
         var px = x0 + left;
         var plotH = p.Categories.Count * Band + 4;
         foreach (var t in ticks)
