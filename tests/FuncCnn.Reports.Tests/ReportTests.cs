@@ -81,3 +81,27 @@ public class ReportTests(ITestOutputHelper output)
         finally { Directory.Delete(folder, true); }
     }
 }
+
+public class ReportTimingTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void PrintsWhereTheReportTimeGoes()
+    {
+        var data = SampleData.Run(10_000);
+        var watch = Stopwatch.StartNew();
+        var charts = Report.ChartsFor(data);
+        output.WriteLine($"build figures: {watch.ElapsedMilliseconds} ms");
+        foreach (var c in charts)
+        {
+            watch.Restart();
+            var svg = SvgExporter.Export(c.Figure);
+            var svgMs = watch.ElapsedMilliseconds;
+            watch.Restart();
+            var size = FigureRenderer.Measure(c.Figure);
+            var png = PngExporter.RenderSvg(svg, size.Width, size.Height, 2);
+            var rgb = new byte[size.Width * 2 * size.Height * 2 * 3];
+            new Random(1).NextBytes(rgb.AsSpan(0, rgb.Length / 50));
+            output.WriteLine($"{c.Name}: svg {svgMs} ms ({svg.Length / 1024} KiB), png {watch.ElapsedMilliseconds} ms ({png.Length / 1024} KiB, {size.Width * 2}x{size.Height * 2})");
+        }
+    }
+}

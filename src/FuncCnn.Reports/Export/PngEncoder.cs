@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 
 namespace FuncCnn.Reports;
 
@@ -43,25 +44,26 @@ public static class PngEncoder
         // Each row gets the filter that makes it smallest by the usual heuristic (least sum of absolute values):
         // None or Sub or Up, which together cover flat areas, gradients and repeated rows (upscaled pixels).
         var filtered = new byte[(rowBytes + 1) * height];
-        var candidate = new byte[rowBytes];
+        var sub = new byte[rowBytes];
+        var up = new byte[rowBytes];
         for (var y = 0; y < height; y++)
         {
             var row = pixels.Slice(y * rowBytes, rowBytes);
-            var prev = y > 0 ? pixels.Slice((y - 1) * rowBytes, rowBytes) : ReadOnlySpan<byte>.Empty;
             var dest = filtered.AsSpan(y * (rowBytes + 1) + 1, rowBytes);
-            row.CopyTo(dest);
-            var best = Cost(dest);
-            byte bestType = 0;
-            for (var i = 0; i < rowBytes; i++) candidate[i] = (byte)(row[i] - (i >= channels ? row[i - channels] : 0));
-            var c = Cost(candidate);
-            if (c < best) { best = c; bestType = 1; candidate.CopyTo(dest); }
+            row[..channels].CopyTo(sub);
+            Difference(row[channels..], row[..^channels], sub.AsSpan(channels));
+            var best = Cost(row);
+            ReadOnlySpan<byte> chosen = row;
+            byte type = 0;
+            var c = Cost(sub);
+            if (c < best) { best = c; chosen = sub; type = 1; }
             if (y > 0)
             {
-                for (var i = 0; i < rowBytes; i++) candidate[i] = (byte)(row[i] - prev[i]);
-                c = Cost(candidate);
-                if (c < best) { bestType = 2; candidate.CopyTo(dest); }
+                Difference(row, pixels.Slice((y - 1) * rowBytes, rowBytes), up);
+                if (Cost(up) < best) { chosen = up; type = 2; }
             }
-            filtered[y * (rowBytes + 1)] = bestType;
+            chosen.CopyTo(dest);
+            filtered[y * (rowBytes + 1)] = type;
         }
 
         using var compressed = new MemoryStream();
@@ -79,10 +81,35 @@ public static class PngEncoder
         return png.ToArray();
     }
 
+    /// <summary>dest[i] = a[i] - b[i] modulo 256.</summary>
+    private static void Difference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> dest)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= a.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+                (new Vector<byte>(a[i..]) - new Vector<byte>(b[i..])).CopyTo(dest[i..]);
+        for (; i < a.Length; i++) dest[i] = (byte)(a[i] - b[i]);
+    }
+
+    /// <summary>The sum over a filtered row of each byte's distance from zero, read as a signed byte.</summary>
     private static long Cost(ReadOnlySpan<byte> row)
     {
         long sum = 0;
-        foreach (var b in row) sum += b < 128 ? b : 256 - b;
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var acc = Vector<uint>.Zero;
+            for (; i <= row.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                var v = new Vector<byte>(row[i..]);
+                var d = Vector.Min(v, Vector<byte>.Zero - v);
+                Vector.Widen(d, out var lo, out var hi);
+                Vector.Widen(lo + hi, out var a, out var b);
+                acc += a + b;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < row.Length; i++) { var b = row[i]; sum += b < 128 ? b : 256 - b; }
         return sum;
     }
 

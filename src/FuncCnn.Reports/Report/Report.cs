@@ -161,6 +161,10 @@ public static class Report
             sizes[i] = FigureRenderer.Measure(charts[i].Figure);
             svgs[i] = SvgExporter.Export(charts[i].Figure);
         });
+        // librsvg renders one document at a time; PNG encoding of one chart overlaps the rendering of the next.
+        var pngs = new byte[charts.Count][];
+        if (options.WritePng)
+            Parallel.For(0, charts.Count, i => pngs[i] = PngExporter.RenderSvg(svgs[i], sizes[i].Width, sizes[i].Height, options.PngScale));
         var files = new List<string>();
         var utf8 = new UTF8Encoding(false);
         for (var i = 0; i < charts.Count; i++)
@@ -171,7 +175,7 @@ public static class Report
             if (options.WritePng)
             {
                 var pngPath = Path.Combine(folder, charts[i].Name + ".png");
-                File.WriteAllBytes(pngPath, PngExporter.RenderSvg(svgs[i], sizes[i].Width, sizes[i].Height, options.PngScale));
+                File.WriteAllBytes(pngPath, pngs[i]);
                 files.Add(pngPath);
             }
         }
