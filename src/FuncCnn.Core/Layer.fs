@@ -294,7 +294,9 @@ module Layer =
         match spec with
         | Conv2D c ->
             let pad = match c.Padding with Padding.Valid -> Nn.Valid | Padding.Same -> Nn.Same
-            Nn.conv2d c.Strides pad x (required p "kernel") (find p "bias") |> activate c.Activation
+            match c.Activation with
+            | Relu -> Nn.conv2dRelu c.Strides pad x (required p "kernel") (find p "bias")
+            | a -> Nn.conv2d c.Strides pad x (required p "kernel") (find p "bias") |> activate a
         | Conv2DTranspose c ->
             let pad = match c.Padding with Padding.Valid -> Nn.Torch((0, 0), (0, 0)) | Padding.Same -> Nn.SameOutput
             Nn.convTranspose2d c.Strides pad x (required p "kernel") (find p "bias") |> activate c.Activation

@@ -33,17 +33,35 @@ let private checkBias (op: string) (channels: int) (b: Tensor option) =
     b |> Option.iter (fun b ->
         if b.Dims <> [| channels |] then Fail.shape "%s: bias %s must have shape [%d] (one per output channel)" op (show b.Dims) channels)
 
-/// Cross-correlation of x [N,C,H,W] with w [K,C,KH,KW] (+ bias [K]) → [N,K,OH,OW].
-let conv2d (stride: int * int) (padding: ConvPadding) (x: Tensor) (w: Tensor) (b: Tensor option) =
+let private convolve (relu: bool) (stride: int * int) (padding: ConvPadding) (x: Tensor) (w: Tensor) (b: Tensor option) =
     let g = Shape.conv2d x.Dims w.Dims stride (resolvePadding x w stride padding)
     checkBias "conv2d" g.K b
-    let y = Conv.conv2dForward g x.Data w.Data (b |> Option.map (fun b -> b.Data))
+    let y = Conv.conv2dForwardFused relu g x.Data w.Data (b |> Option.map (fun b -> b.Data))
     let inputs = match b with Some b -> [| x; w; b |] | None -> [| x; w |]
     let needs = inputs |> Array.map Autodiff.needsGrad
-    Autodiff.record [| g.N; g.K; g.OH; g.OW |] y inputs (fun dy ->
+    let backward (dy: float32[]) =
         [| gradIf needs.[0] (fun () -> Conv.conv2dBackwardInput g dy w.Data)
            gradIf needs.[1] (fun () -> Conv.conv2dBackwardWeight g x.Data dy)
-           if inputs.Length = 3 then gradIf needs.[2] (fun () -> Conv.biasBackward g.N g.K (g.OH * g.OW) dy) |])
+           if inputs.Length = 3 then gradIf needs.[2] (fun () -> Conv.biasBackward g.N g.K (g.OH * g.OW) dy) |]
+    Autodiff.record [| g.N; g.K; g.OH; g.OW |] y inputs (fun dy ->
+        if not relu then backward dy
+        else
+            // the ReLU gradient masks dy where the output is zero; the masked copy is scratch that
+            // no tensor keeps, so it goes back to the pool as soon as the kernels are done
+            let masked = Buffers.ArrayPool<float32>.Shared.Rent dy.Length
+            try
+                Elementwise.reluBackwardInto y dy masked
+                backward masked
+            finally Buffers.ArrayPool<float32>.Shared.Return masked)
+
+/// Cross-correlation of x [N,C,H,W] with w [K,C,KH,KW] (+ bias [K]) → [N,K,OH,OW].
+let conv2d (stride: int * int) (padding: ConvPadding) (x: Tensor) (w: Tensor) (b: Tensor option) =
+    convolve false stride padding x w b
+
+/// conv2d followed by ReLU in one op: the activation is applied while the output is in cache and
+/// no separate pre-activation tensor or gradient is kept.
+let conv2dRelu (stride: int * int) (padding: ConvPadding) (x: Tensor) (w: Tensor) (b: Tensor option) =
+    convolve true stride padding x w b
 
 /// How a transposed convolution sizes its output.
 type ConvTransposePadding =

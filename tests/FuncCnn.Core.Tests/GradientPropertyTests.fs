@@ -182,3 +182,16 @@ let ``softmax family and losses`` () =
         check (fun xs -> Nn.crossEntropyOneHot xs.[0] xs.[1]) [| logits; targets |]
         check (fun xs -> Nn.binaryCrossEntropy xs.[0] xs.[1]) [| p; t |]
         check (fun xs -> Nn.mse xs.[0] xs.[1]) [| p; t |])
+
+[<Fact>]
+let ``fused conv2d + relu equals conv2d then relu, bit for bit, values and gradients`` () =
+    forAll convCases (fun ((n, c, h, w), (k, kh, kw), stride, pads, seed) ->
+        let x = values seed -1.0f 1.0f [| n; c; h; w |]
+        let wt = values (seed + 1) -1.0f 1.0f [| k; c; kh; kw |]
+        let b = values (seed + 2) -1.0f 1.0f [| k |]
+        let pad = Nn.Explicit { Top = pads.[0]; Bottom = pads.[1]; Left = pads.[2]; Right = pads.[3] }
+        let seedGrad = values (seed + 3) -1.0f 1.0f (Nn.conv2d stride pad x wt (Some b)).Shape
+        let fused, gf = Autodiff.vjpMany (fun xs -> Nn.conv2dRelu stride pad xs.[0] xs.[1] (Some xs.[2])) [| x; wt; b |] seedGrad
+        let plain, gp = Autodiff.vjpMany (fun xs -> Nn.conv2d stride pad xs.[0] xs.[1] (Some xs.[2]) |> Ops.relu) [| x; wt; b |] seedGrad
+        Assert.Equal<float32[]>(plain.ToArray(), fused.ToArray())
+        for i in 0 .. 2 do Assert.Equal<float32[]>(gp.[i].ToArray(), gf.[i].ToArray()))

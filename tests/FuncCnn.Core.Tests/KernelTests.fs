@@ -213,6 +213,18 @@ let ``conv2d matches the direct loops on the seed CNN's shapes and a wide batch`
     checkConv rng (conv2d [| 2; 40; 6; 6 |] [| 9; 40; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))
 
 [<Fact>]
+let ``the direct kernel takes small stride-1 convolutions and matches the direct loops`` () =
+    let rng = Random 11
+    let cases =
+        [ conv2d [| 3; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero                      // seed conv1
+          conv2d [| 2; 2; 20; 41 |] [| 4; 2; 3; 3 |] (1, 1) (Padding2d.same (20, 41) (3, 3) (1, 1)) // 18 taps, 2 segments
+          conv2d [| 2; 1; 12; 12 |] [| 3; 1; 5; 5 |] (1, 1) { Top = 2; Bottom = 0; Left = 1; Right = 3 }
+          conv2d [| 1; 3; 9; 14 |] [| 2; 3; 2; 5 |] (1, 1) Padding2d.zero ]
+    for g in cases do
+        Assert.True(DirectConv.applies g, sprintf "%A should take the direct route" g)
+        checkConv rng g
+
+[<Fact>]
 let ``biasBackward sums over batch and positions`` () =
     let rng = Random 5
     for n, k, p in [ 1, 1, 1; 3, 5, 7; 17, 4, 33; 2, 70, 121 ] do
@@ -284,6 +296,9 @@ let private allKernelResults () =
     Gemm.gemm false true 300 200 700 (a, 0) (b, 0) (c, 0) false
     let pg = pool2d "maxpool" [| 37; 16; 13; 13 |] (2, 2) (2, 2)
     let py, parg = Pool.maxPool2dForward pg x
+    let gd = conv2d [| 37; 1; 28; 28 |] [| 8; 1; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1)
+    let xd = randomArray rng (gd.N * gd.H * gd.W)
+    let wd = randomArray rng (gd.K * 9)
     Array.concat
         [ c
           Conv.conv2dForward g x w (Some (randomArray (Random 1) g.K))
@@ -293,7 +308,8 @@ let private allKernelResults () =
           py
           Array.map float32 parg
           Pool.maxPool2dBackward pg parg (randomArray (Random 3) py.Length)
-          Pool.avgPool2dForward pg x ]
+          Pool.avgPool2dForward pg x
+          Conv.conv2dForward gd xd wd (Some (randomArray (Random 5) gd.K)) ]
 
 [<Fact>]
 let ``kernels give the same bits on one thread and on all cores`` () =

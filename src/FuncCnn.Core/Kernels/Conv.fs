@@ -80,15 +80,17 @@ let private packWholeA (a: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (
 let private worthParallel (g: Conv2dGeometry) =
     int64 g.N * int64 g.K * int64 (g.OH * g.OW) * int64 (g.C * g.KH * g.KW) >= Gemm.ParallelThreshold
 
-/// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]).
-let conv2dForward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
+/// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`
+/// (applied while each image's output is still in cache, saving a pass and an array).
+let conv2dForwardFused (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
     checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
     let biasArr = defaultArg bias [||]
     if bias.IsSome then requireFits "conv2d bias" biasArr 0 g.K
     let y = uninitialized (g.N * g.K * p)
-    if y.Length > 0 then
+    if y.Length > 0 && DirectConv.applies g then DirectConv.forward g x w bias relu y (worthParallel g)
+    elif y.Length > 0 then
         let nr = nr ()
         let blocks, kcMax = Gemm.kBlocking kk
         let colsLength = kk * p
@@ -111,8 +113,15 @@ let conv2dForward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float
                     let p0 = kb * kcMax
                     let kc = min kcMax (kk - p0)
                     Pack.packB (NativePtr.add cols (p0 * p)) p 1 kc p nr packedB
-                    Gemm.macroKernel kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)))
+                    Gemm.macroKernel kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)
+                if relu then
+                    let out = System.Span<float32>(NativePtr.toVoidPtr yn, g.K * p)
+                    System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float32>(NativePtr.toVoidPtr yn, g.K * p), 0.0f, out)))
     y
+
+/// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]).
+let conv2dForward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
+    conv2dForwardFused false g x w bias
 
 /// dx [N,C,H,W] from dy [N,K,OH,OW] and w: per image, cols = wᵀ·dy, then col2im.
 let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : float32[] =

@@ -4,10 +4,9 @@ module FuncCnn.Kernels.Elementwise
 open System
 open System.Runtime.Intrinsics
 
-/// dx = dy where x > 0, else 0 (the ReLU gradient), vectorized.
-let reluBackward (x: float32[]) (dy: float32[]) : float32[] =
+/// dx = dy where x > 0, else 0 (the ReLU gradient), into dx (which may be longer), vectorized.
+let reluBackwardInto (x: float32[]) (dy: float32[]) (dx: float32[]) =
     let n = x.Length
-    let dx = Setup.uninitialized n
     let mutable i = 0
     if Vector256.IsHardwareAccelerated then
         let xs = ReadOnlySpan x
@@ -22,4 +21,9 @@ let reluBackward (x: float32[]) (dy: float32[]) : float32[] =
     while i < n do
         dx.[i] <- if x.[i] > 0.0f then dy.[i] else 0.0f
         i <- i + 1
+
+/// dx = dy where x > 0, else 0 (the ReLU gradient), as a new array.
+let reluBackward (x: float32[]) (dy: float32[]) : float32[] =
+    let dx = Setup.uninitialized x.Length
+    reluBackwardInto x dy dx
     dx

@@ -1,0 +1,117 @@
+/// A direct stride-1 convolution for layers whose receptive field C*KH*KW is small (a first layer
+/// on grayscale images: 1x3x3 = 9). There the GEMM route spends its time packing a k of 9, so this
+/// kernel instead keeps up to four vectors of one output row in registers and streams the taps
+/// over a zero-padded copy of the image. Each output is bias + the taps in (c, ki, kj) order as
+/// fused multiply-adds, on every SIMD path alike, so the bits never depend on the path or threads.
+module FuncCnn.Kernels.DirectConv
+
+#nowarn "9" // native pointers into pinned arrays
+
+open System
+open System.Runtime.Intrinsics
+open Microsoft.FSharp.NativeInterop
+open FuncCnn.Shape
+open FuncCnn.Kernels.Setup
+
+/// Largest receptive field (C*KH*KW) this kernel takes; above it the GEMM route is faster.
+[<Literal>]
+let MaxTaps = 32
+
+/// Whether the direct kernel handles this geometry (decided by the shapes alone).
+let applies (g: Conv2dGeometry) =
+    g.SH = 1 && g.SW = 1 && g.C * g.KH * g.KW <= MaxTaps && g.OW >= 8
+
+/// Padded plane size: every row holds 8*ceil(OW/8) + KW - 1 columns so whole vectors can be read.
+let private paddedDims (g: Conv2dGeometry) =
+    let vectors = (g.OW + 7) / 8
+    g.OH + g.KH - 1, vectors * 8 + g.KW - 1
+
+/// Copies image x [C,H,W] into zeroed planes [C, hp, wp] shifted by the top/left padding.
+let private pad (g: Conv2dGeometry) (x: nativeptr<float32>) (dst: nativeptr<float32>) (hp: int) (wp: int) =
+    Pack.zeroRun dst (g.C * hp * wp)
+    let cols = min g.W (wp - g.PadLeft)
+    for c in 0 .. g.C - 1 do
+        for ih in 0 .. g.H - 1 do
+            let r = ih + g.PadTop
+            if r >= 0 && r < hp then
+                let src = NativePtr.add x ((c * g.H + ih) * g.W)
+                let d = NativePtr.add dst ((c * hp + r) * wp)
+                // a negative left padding (never made by the shape rules) would need a source offset
+                Pack.copyRun src (NativePtr.add d g.PadLeft) cols
+
+/// One output row segment of up to four vectors (32 columns) starting at column `col0`.
+let private rowSegment256 (g: Conv2dGeometry) (planes: nativeptr<float32>) (hp: int) (wp: int)
+                          (w: nativeptr<float32>) (k: int) (oh: int) (col0: int) (b: float32) (relu: bool) (out: nativeptr<float32>) =
+    let mutable a0 = Vector256.Create b
+    let mutable a1 = a0
+    let mutable a2 = a0
+    let mutable a3 = a0
+    let taps = g.C * g.KH * g.KW
+    let wk = NativePtr.add w (k * taps)
+    let mutable t = 0
+    for c in 0 .. g.C - 1 do
+        for ki in 0 .. g.KH - 1 do
+            let row = NativePtr.add planes ((c * hp + oh + ki) * wp + col0)
+            for kj in 0 .. g.KW - 1 do
+                let wv = Vector256.Create(NativePtr.get wk t)
+                let src = NativePtr.add row kj
+                a0 <- Vector256.FusedMultiplyAdd(Vector256.Load src, wv, a0)
+                a1 <- Vector256.FusedMultiplyAdd(Vector256.Load(NativePtr.add src 8), wv, a1)
+                a2 <- Vector256.FusedMultiplyAdd(Vector256.Load(NativePtr.add src 16), wv, a2)
+                a3 <- Vector256.FusedMultiplyAdd(Vector256.Load(NativePtr.add src 24), wv, a3)
+                t <- t + 1
+    if relu then
+        a0 <- Vector256.Max(a0, Vector256<float32>.Zero)
+        a1 <- Vector256.Max(a1, Vector256<float32>.Zero)
+        a2 <- Vector256.Max(a2, Vector256<float32>.Zero)
+        a3 <- Vector256.Max(a3, Vector256<float32>.Zero)
+    Vector256.Store(a0, out)
+    Vector256.Store(a1, NativePtr.add out 8)
+    Vector256.Store(a2, NativePtr.add out 16)
+    Vector256.Store(a3, NativePtr.add out 24)
+
+/// The same sums one column at a time (the scalar path): identical bits to the vector path.
+let private rowSegmentScalar (g: Conv2dGeometry) (planes: nativeptr<float32>) (hp: int) (wp: int)
+                             (w: nativeptr<float32>) (k: int) (oh: int) (col0: int) (b: float32) (relu: bool) (out: nativeptr<float32>) =
+    let taps = g.C * g.KH * g.KW
+    let wk = NativePtr.add w (k * taps)
+    for j in 0 .. 31 do
+        let mutable acc = b
+        let mutable t = 0
+        for c in 0 .. g.C - 1 do
+            for ki in 0 .. g.KH - 1 do
+                let row = NativePtr.add planes ((c * hp + oh + ki) * wp + col0 + j)
+                for kj in 0 .. g.KW - 1 do
+                    acc <- MathF.FusedMultiplyAdd(NativePtr.get row kj, NativePtr.get wk t, acc)
+                    t <- t + 1
+        NativePtr.set out j (if relu then MathF.Max(acc, 0.0f) else acc)
+
+/// y [N,K,OH,OW] = conv(x, w) (+ bias), then max(0, y) when `relu`, for a geometry where `applies g`.
+let forward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (relu: bool) (y: float32[]) (worthParallel: bool) =
+    let hp, wp0 = paddedDims g
+    // segments are 32 columns wide: pad rows so the last segment's reads stay inside
+    let segments = (g.OW + 31) / 32
+    let wp = max wp0 (segments * 32 + g.KW - 1)
+    let p = g.OH * g.OW
+    let biasArr = defaultArg bias [||]
+    let scalar = simdPath = Scalar
+    use px = fixed x
+    use pw = fixed w
+    use py = fixed y
+    parallelForWithScratch g.N worthParallel (g.C * hp * wp + 32) (fun scratch n ->
+        use ps = fixed scratch
+        let planes = ps
+        let tile = NativePtr.add ps (g.C * hp * wp)
+        pad g (NativePtr.add px (n * g.C * g.H * g.W)) planes hp wp
+        for k in 0 .. g.K - 1 do
+            let b = if bias.IsSome then biasArr.[k] else 0.0f
+            for oh in 0 .. g.OH - 1 do
+                let yrow = NativePtr.add py ((n * g.K + k) * p + oh * g.OW)
+                for s in 0 .. segments - 1 do
+                    let col0 = s * 32
+                    let whole = col0 + 32 <= g.OW
+                    let out = if whole then NativePtr.add yrow col0 else tile
+                    // direct calls, not a function value: a 10-argument closure call would allocate
+                    if scalar then rowSegmentScalar g planes hp wp pw k oh col0 b relu out
+                    else rowSegment256 g planes hp wp pw k oh col0 b relu out
+                    if not whole then Pack.copyRun tile (NativePtr.add yrow col0) (g.OW - col0))
