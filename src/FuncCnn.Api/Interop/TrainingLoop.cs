@@ -58,7 +58,10 @@ internal static class TrainingLoop
     private static double? Value(FSharpOption<double>? o) => o is null ? null : o.Value; // None is null
 
     public static EpochResult Result(EpochRecord r) =>
-        new(r.Epoch, r.TrainLoss, Value(r.TrainAccuracy), Value(r.ValLoss), Value(r.ValAccuracy), r.LearningRate, r.Seconds);
+        new(r.Epoch, r.TrainLoss, Value(r.TrainAccuracy), Value(r.ValLoss), Value(r.ValAccuracy), Rate(r.LearningRate), r.Seconds);
+
+    /// <summary>A float32 rate as the double it was written as (0.001f becomes 0.001, not 0.0010000000474974513).</summary>
+    private static double Rate(float rate) => double.Parse(rate.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private static FSharpOption<double> Some(double? v) => v is { } d ? FSharpOption<double>.Some(d) : FSharpOption<double>.None;
 
@@ -128,7 +131,7 @@ internal static class TrainingLoop
                 seen += r.Count;
                 progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches.Length, r.StepLoss, lossSum / seen, (double)correct / seen, seen, clock.Elapsed));
             }
-            double rate = config.Schedule.Invoke(Math.Max(0, state.Optimizer.Step - 1));
+            double rate = Rate(config.Schedule.Invoke(Math.Max(0, state.Optimizer.Step - 1)));
             if (cancelled)
             {
                 if (seen > 0)
