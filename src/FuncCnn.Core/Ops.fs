@@ -66,7 +66,7 @@ let private sumToShape (g: float32[]) (outShape: int[]) (srcShape: int[]) =
 
 /// Builds a unary op from a forward kernel and a gradient rule dx = rule(x, y, dy).
 let private unary (forward: float32[] -> float32[] -> unit) (rule: float32[] -> float32[] -> float32[] -> float32[]) (x: Tensor) =
-    let y = Array.zeroCreate x.Numel
+    let y = Setup.uninitialized x.Numel
     forward x.Data y
     Autodiff.record x.Dims y [| x |] (fun g -> [| rule x.Data y g |])
 
@@ -113,7 +113,7 @@ let private binary (name: string) (f: float32[] -> float32[] -> float32[] -> uni
     let outShape = Shape.broadcast name a.Dims b.Dims
     let av = expand a.Data a.Dims outShape
     let bv = expand b.Data b.Dims outShape
-    let y = Array.zeroCreate (Shape.numel outShape)
+    let y = Setup.uninitialized (Shape.numel outShape)
     f av bv y
     let needA, needB = Autodiff.needsGrad a, Autodiff.needsGrad b
     Autodiff.record outShape y [| a; b |] (fun g ->
@@ -275,12 +275,12 @@ let matmul (a: Tensor) (b: Tensor) =
     let m, k, n = a.Dims.[0], a.Dims.[1], b.Dims.[1]
     if b.Dims.[0] <> k then
         Fail.shape "matmul: %s · %s: the left operand has %d columns but the right one has %d rows" (Shape.show a.Dims) (Shape.show b.Dims) k b.Dims.[0]
-    let y = Array.zeroCreate (m * n)
+    let y = Setup.uninitialized (m * n)
     Gemm.gemm false false m n k (a.Data, 0) (b.Data, 0) (y, 0) false
     let needA, needB = Autodiff.needsGrad a, Autodiff.needsGrad b
     Autodiff.record [| m; n |] y [| a; b |] (fun g ->
-        [| gradIf needA (fun () -> let da = Array.zeroCreate (m * k) in Gemm.gemm false true m k n (g, 0) (b.Data, 0) (da, 0) false; da)
-           gradIf needB (fun () -> let db = Array.zeroCreate (k * n) in Gemm.gemm true false k n m (a.Data, 0) (g, 0) (db, 0) false; db) |])
+        [| gradIf needA (fun () -> let da = Setup.uninitialized (m * k) in Gemm.gemm false true m k n (g, 0) (b.Data, 0) (da, 0) false; da)
+           gradIf needB (fun () -> let db = Setup.uninitialized (k * n) in Gemm.gemm true false k n m (a.Data, 0) (g, 0) (db, 0) false; db) |])
 
 /// Column sums of an [m, n] matrix.
 let private columnSums (m: int) (n: int) (g: float32[]) =
@@ -298,7 +298,7 @@ let linear (x: Tensor) (w: Tensor) (b: Tensor option) =
         Fail.shape "linear: input %s has %d features but the weight %s expects %d" (Shape.show x.Dims) k (Shape.show w.Dims) w.Dims.[0]
     b |> Option.iter (fun b ->
         if b.Dims <> [| n |] then Fail.shape "linear: bias %s must have shape [%d] to match the weight %s" (Shape.show b.Dims) n (Shape.show w.Dims))
-    let y = Array.zeroCreate (m * n)
+    let y = if b.IsSome then Setup.uninitialized (m * n) else Array.zeroCreate (m * n)
     match b with
     | Some b -> for i in 0 .. m - 1 do Array.blit b.Data 0 y (i * n) n
     | None -> ()
@@ -306,6 +306,6 @@ let linear (x: Tensor) (w: Tensor) (b: Tensor option) =
     let inputs = match b with Some b -> [| x; w; b |] | None -> [| x; w |]
     let needs = inputs |> Array.map Autodiff.needsGrad
     Autodiff.record [| m; n |] y inputs (fun g ->
-        [| gradIf needs.[0] (fun () -> let dx = Array.zeroCreate (m * k) in Gemm.gemm false true m k n (g, 0) (w.Data, 0) (dx, 0) false; dx)
-           gradIf needs.[1] (fun () -> let dw = Array.zeroCreate (k * n) in Gemm.gemm true false k n m (x.Data, 0) (g, 0) (dw, 0) false; dw)
+        [| gradIf needs.[0] (fun () -> let dx = Setup.uninitialized (m * k) in Gemm.gemm false true m k n (g, 0) (w.Data, 0) (dx, 0) false; dx)
+           gradIf needs.[1] (fun () -> let dw = Setup.uninitialized (k * n) in Gemm.gemm true false k n m (x.Data, 0) (g, 0) (dw, 0) false; dw)
            if inputs.Length = 3 then gradIf needs.[2] (fun () -> columnSums m n g) |])

@@ -122,6 +122,13 @@ module Examples =
                 | Values _ when sameTensor -> Values x
                 | Values t -> Values(gatherRows t idx)) }
 
+    /// A labelled image dataset: batches are made when gathered (bytes become v/255 then), so the
+    /// dataset is never copied as a whole.
+    let ofDataset (ds: FuncCnn.Data.Dataset) : Examples =
+        { Count = Data.Dataset.count ds
+          InputShape = Array.copy ds.ImageShape
+          Gather = fun idx -> Data.Dataset.toTensor idx ds, Labels(idx |> Array.map (fun i -> ds.Labels.[i])) }
+
     /// Images [N,C,H,W] (NCHW) with their class labels.
     let labelled (inputs: Tensor) (labels: int[]) = ofTensors inputs (Labels(Array.copy labels))
 

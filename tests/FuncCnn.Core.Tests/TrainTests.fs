@@ -7,19 +7,6 @@ open Xunit
 open FuncCnn
 open FuncCnn.Layers
 
-/// The O and X letters of the from-scratch notebook, 6x6, each centred and shifted by one pixel
-/// up, down, left and right: 10 images, labels 0 = O, 1 = X.
-let letters () =
-    let o = [| "......"; "..##.."; ".#..#."; ".#..#."; "..##.."; "......" |]
-    let x = [| "......"; ".#..#."; "..##.."; "..##.."; ".#..#."; "......" |]
-    let shifts = [ 0, 0; -1, 0; 1, 0; 0, -1; 0, 1 ]
-    let image (rows: string[]) (dy, dx) =
-        Array.init 36 (fun p ->
-            let y, x = p / 6 - dy, p % 6 - dx
-            if y >= 0 && y < 6 && x >= 0 && x < 6 && rows.[y].[x] = '#' then 1.0f else 0.0f)
-    let pixels = [| for rows in [ o; x ] do for s in shifts do yield! image rows s |]
-    Tensor.ofArray [| 10; 1; 6; 6 |] pixels, Array.init 10 (fun i -> i / 5)
-
 /// Easy synthetic 12x12 images: class k has a bright 3x3 square in its own place, plus noise.
 let squares (n: int) (classes: int) (seed: int64) =
     let rng = Rng.create seed
@@ -40,18 +27,30 @@ let private bits (m: Model) = ParamTree.leaves m.Params |> List.map (fun (p, t: 
 
 [<Fact>]
 let ``the O-vs-X network classifies all its letters after training`` () =
-    let images, labels = letters ()
+    let letters = FuncCnn.Data.Letters.dataset ()
+    let data = Examples.ofDataset letters
+    let images, labels = FuncCnn.Data.Dataset.toTensor (Array.init 10 id) letters, letters.Labels
     let model = Model.build (Rng.create 3L) Zoo.lettersInput Zoo.oVsX
     let config = { Train.defaults with BatchSize = 10; Epochs = 150; Schedule = Optim.Schedule.constant 0.02f; Seed = 1L }
-    let result = Train.fit config model (Examples.labelled images labels)
+    let result = Train.fit config model data
     Assert.Equal<int[]>(labels, Train.predictClasses 32 result.Trained images)
-    let eval = Train.evaluate SparseCategoricalCrossEntropy 4 result.Trained (Examples.labelled images labels)
+    let eval = Train.evaluate SparseCategoricalCrossEntropy 4 result.Trained data
     Assert.Equal(Some 1.0, eval.Accuracy)
     Assert.True(eval.EvalLoss < 0.2, sprintf "loss %g" eval.EvalLoss)
-    Assert.Empty(Train.misclassified 4 result.Trained (Examples.labelled images labels))
-    let cm = Train.confusionMatrix 4 result.Trained (Examples.labelled images labels)
-    Assert.Equal<int[,]>(array2D [ [ 5; 0 ]; [ 0; 5 ] ], cm)
+    Assert.Empty(Train.misclassified 4 result.Trained data)
+    Assert.Equal<int[,]>(array2D [ [ 5; 0 ]; [ 0; 5 ] ], Train.confusionMatrix 4 result.Trained data)
     Assert.Equal(150, result.History.Length)
+
+[<Fact>]
+let ``the 5x5 MNIST model learns a few thousand real MNIST images in one epoch`` () =
+    // Keras defaults (Adam 1e-3, batch 128): 10,000 images are 79 steps; measured 0.877 on the first 2,000 test images.
+    let clock = Diagnostics.Stopwatch.StartNew()
+    let train, test = FuncCnn.Data.Mnist.load None
+    let model = Model.build (Rng.create 0L) Zoo.mnistInput Zoo.mnist5x5
+    let result = Train.fit { Train.defaults with Epochs = 1; Seed = 0L } model (Examples.ofDataset (FuncCnn.Data.Dataset.take 10000 train))
+    let eval = Train.evaluate SparseCategoricalCrossEntropy 500 result.Trained (Examples.ofDataset (FuncCnn.Data.Dataset.take 2000 test))
+    printfn "5x5 model, 10000 MNIST images, 1 epoch: test accuracy %.4f, loss %.4f, %.1f s" eval.Accuracy.Value eval.EvalLoss clock.Elapsed.TotalSeconds
+    Assert.True(eval.Accuracy.Value >= 0.85, sprintf "test accuracy %.3f after one epoch of 10000 images" eval.Accuracy.Value)
 
 [<Fact>]
 let ``the training step lowers the loss on a batch (seed CNN, the benchmark's step)`` () =

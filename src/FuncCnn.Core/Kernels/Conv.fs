@@ -1,81 +1,214 @@
-/// 2-D convolution (cross-correlation) kernels over NCHW float32 arrays, via im2col and GEMM.
+/// 2-D convolution (cross-correlation) kernels over NCHW float32 arrays: im2col into a per-thread
+/// scratch buffer, then the packed GEMM macro-kernel, with the weight packed once per call.
+/// Images are independent in forward and backward-input, so threads take whole images; the
+/// weight gradient sums over the batch in a fixed partition (groups of images chosen from N
+/// alone), each group into its own partial, the partials added in group order: the bits never
+/// depend on the thread count.
 module FuncCnn.Kernels.Conv
 
-open FuncCnn.Shape
+#nowarn "9" // native pointers into pinned arrays
 
-/// cols [C*KH*KW, OH*OW] for image n.
-let private im2col (g: Conv2dGeometry) (x: float32[]) (n: int) (cols: float32[]) =
+open Microsoft.FSharp.NativeInterop
+open FuncCnn.Shape
+open FuncCnn.Kernels.Setup
+
+/// Output columns [owLo, owHi) whose input column ow*SW - PadLeft + kj lies inside the image.
+let private validColumns (g: Conv2dGeometry) (kj: int) =
+    let iw0 = kj - g.PadLeft
+    let lo = if iw0 >= 0 then 0 else (-iw0 + g.SW - 1) / g.SW
+    let hi = if g.W - 1 - iw0 < 0 then 0 else (g.W - 1 - iw0) / g.SW + 1
+    let hi = min g.OW hi
+    min lo hi, hi
+
+/// cols [C*KH*KW, OH*OW] (row-major) from one image x [C,H,W]; out-of-image taps are zero.
+let private im2col (g: Conv2dGeometry) (x: nativeptr<float32>) (cols: nativeptr<float32>) =
     let p = g.OH * g.OW
     for c in 0 .. g.C - 1 do
+        let plane = NativePtr.add x (c * g.H * g.W)
         for ki in 0 .. g.KH - 1 do
             for kj in 0 .. g.KW - 1 do
-                let row = ((c * g.KH + ki) * g.KW + kj) * p
+                let row = NativePtr.add cols (((c * g.KH + ki) * g.KW + kj) * p)
+                let lo, hi = validColumns g kj
+                let iw0 = kj - g.PadLeft
                 for oh in 0 .. g.OH - 1 do
                     let ih = oh * g.SH - g.PadTop + ki
-                    for ow in 0 .. g.OW - 1 do
-                        let iw = ow * g.SW - g.PadLeft + kj
-                        cols.[row + oh * g.OW + ow] <-
-                            if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W then x.[((n * g.C + c) * g.H + ih) * g.W + iw] else 0.0f
+                    let d = NativePtr.add row (oh * g.OW)
+                    if ih < 0 || ih >= g.H then Pack.zeroRun d g.OW
+                    else
+                        let src = NativePtr.add plane (ih * g.W + iw0)
+                        Pack.zeroRun d lo
+                        if g.SW = 1 then Pack.copyRun (NativePtr.add src lo) (NativePtr.add d lo) (hi - lo)
+                        else
+                            for ow in lo .. hi - 1 do NativePtr.set d ow (NativePtr.get src (ow * g.SW))
+                        Pack.zeroRun (NativePtr.add d hi) (g.OW - hi)
 
-/// Adds cols [C*KH*KW, OH*OW] back into image n of dx.
-let private col2im (g: Conv2dGeometry) (cols: float32[]) (n: int) (dx: float32[]) =
+/// Adds cols [C*KH*KW, OH*OW] back into one image dx [C,H,W] (taps outside the image are dropped).
+let private col2im (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr<float32>) =
     let p = g.OH * g.OW
     for c in 0 .. g.C - 1 do
+        let plane = NativePtr.add dx (c * g.H * g.W)
         for ki in 0 .. g.KH - 1 do
             for kj in 0 .. g.KW - 1 do
-                let row = ((c * g.KH + ki) * g.KW + kj) * p
+                let row = NativePtr.add cols (((c * g.KH + ki) * g.KW + kj) * p)
+                let lo, hi = validColumns g kj
+                let iw0 = kj - g.PadLeft
                 for oh in 0 .. g.OH - 1 do
                     let ih = oh * g.SH - g.PadTop + ki
                     if ih >= 0 && ih < g.H then
-                        for ow in 0 .. g.OW - 1 do
-                            let iw = ow * g.SW - g.PadLeft + kj
-                            if iw >= 0 && iw < g.W then
-                                let i = ((n * g.C + c) * g.H + ih) * g.W + iw
-                                dx.[i] <- dx.[i] + cols.[row + oh * g.OW + ow]
+                        let dst = NativePtr.add plane (ih * g.W + iw0)
+                        let s = NativePtr.add row (oh * g.OW)
+                        if g.SW = 1 then Pack.addRun (NativePtr.add s lo) (NativePtr.add dst lo) (hi - lo)
+                        else
+                            for ow in lo .. hi - 1 do
+                                let i = ow * g.SW
+                                NativePtr.set dst i (NativePtr.get dst i + NativePtr.get s ow)
+
+/// Each array must hold at least the elements the geometry implies (the kernels use raw pointers).
+let private checkLengths (pairs: (string * float32[] * int) list) =
+    for what, arr, need in pairs do requireFits what arr 0 need
+
+/// Packs all of op(A) (rows × k, strided view) k block by k block: block b starts at b * blockLength.
+let private packWholeA (a: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (k: int) (dst: nativeptr<float32>) =
+    let blocks, kcMax = Gemm.kBlocking k
+    let blockLength = Gemm.packedLength rows MR kcMax
+    for kb in 0 .. blocks - 1 do
+        let p0 = kb * kcMax
+        Pack.packA (NativePtr.add a (p0 * cs)) rs cs rows (min kcMax (k - p0)) (NativePtr.add dst (kb * blockLength))
+    blockLength
+
+/// Multiply-adds above which a convolution is split across threads.
+let private worthParallel (g: Conv2dGeometry) =
+    int64 g.N * int64 g.K * int64 (g.OH * g.OW) * int64 (g.C * g.KH * g.KW) >= Gemm.ParallelThreshold
 
 /// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]).
 let conv2dForward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
-    let y = Array.zeroCreate (g.N * g.K * p)
-    let cols = Array.zeroCreate (kk * p)
-    for n in 0 .. g.N - 1 do
-        im2col g x n cols
-        Gemm.gemm false false g.K p kk (w, 0) (cols, 0) (y, n * g.K * p) false
-        match bias with
-        | Some b -> for k in 0 .. g.K - 1 do for i in 0 .. p - 1 do y.[(n * g.K + k) * p + i] <- y.[(n * g.K + k) * p + i] + b.[k]
-        | None -> ()
+    checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
+    let biasArr = defaultArg bias [||]
+    if bias.IsSome then requireFits "conv2d bias" biasArr 0 g.K
+    let y = uninitialized (g.N * g.K * p)
+    if y.Length > 0 then
+        let nr = nr ()
+        let blocks, kcMax = Gemm.kBlocking kk
+        let colsLength = kk * p
+        use px = fixed x
+        use py = fixed y
+        use pwSrc = fixed w
+        use pbias = fixed biasArr
+        withScratch (blocks * Gemm.packedLength g.K MR kcMax) (fun packedW ->
+            use pw = fixed packedW
+            let wBlock = packWholeA pwSrc kk 1 g.K kk pw
+            parallelForWithScratch g.N (worthParallel g) (colsLength + Gemm.packedLength p nr kcMax) (fun scratch n ->
+                use cols = fixed scratch
+                let packedB = NativePtr.add cols colsLength
+                let yn = NativePtr.add py (n * g.K * p)
+                im2col g (NativePtr.add px (n * g.C * g.H * g.W)) cols
+                // The bias is the starting value of each output row; the GEMM adds onto it.
+                if bias.IsSome then
+                    for k in 0 .. g.K - 1 do Pack.fillRun (NativePtr.add yn (k * p)) p (NativePtr.get pbias k)
+                for kb in 0 .. blocks - 1 do
+                    let p0 = kb * kcMax
+                    let kc = min kcMax (kk - p0)
+                    Pack.packB (NativePtr.add cols (p0 * p)) p 1 kc p nr packedB
+                    Gemm.macroKernel kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)))
     y
 
-/// dx [N,C,H,W] from dy [N,K,OH,OW] and w.
+/// dx [N,C,H,W] from dy [N,K,OH,OW] and w: per image, cols = wᵀ·dy, then col2im.
 let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : float32[] =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
-    let dx = Array.zeroCreate (g.N * g.C * g.H * g.W)
-    let cols = Array.zeroCreate (kk * p)
-    for n in 0 .. g.N - 1 do
-        Gemm.gemm true false kk p g.K (w, 0) (dy, n * g.K * p) (cols, 0) false
-        col2im g cols n dx
+    let imageLength = g.C * g.H * g.W
+    checkLengths [ "conv2d output gradient", dy, g.N * g.K * p; "conv2d weight", w, g.K * kk ]
+    let dx = uninitialized (g.N * imageLength)
+    if dx.Length > 0 then
+        let nr = nr ()
+        let blocks, kcMax = Gemm.kBlocking g.K
+        let colsLength = kk * p
+        use pdx = fixed dx
+        use pdy = fixed dy
+        use pwSrc = fixed w
+        withScratch (blocks * Gemm.packedLength kk MR kcMax) (fun packedWt ->
+            use pw = fixed packedWt
+            // op(A) = wᵀ: element (i, k) of the kk×K view is w[k*kk + i].
+            let wBlock = packWholeA pwSrc 1 kk kk g.K pw
+            parallelForWithScratch g.N (worthParallel g) (colsLength + Gemm.packedLength p nr kcMax) (fun scratch n ->
+                use cols = fixed scratch
+                let packedB = NativePtr.add cols colsLength
+                let dyn = NativePtr.add pdy (n * g.K * p)
+                let dxn = NativePtr.add pdx (n * imageLength)
+                if kk > 0 && p > 0 then
+                    for kb in 0 .. blocks - 1 do
+                        let p0 = kb * kcMax
+                        let kc = min kcMax (g.K - p0)
+                        Pack.packB (NativePtr.add dyn (p0 * p)) p 1 kc p nr packedB
+                        Gemm.macroKernel kc (NativePtr.add pw (kb * wBlock)) kk packedB p cols p (kb > 0)
+                Pack.zeroRun dxn imageLength
+                col2im g cols dxn))
     dx
 
-/// dw [K,C,KH,KW] from x and dy.
+/// Images per weight-gradient partial: a function of N only, so the summation order is fixed.
+let private batchGroups (n: int) = max 1 (min n 16)
+
+/// dw [K,C,KH,KW] from x and dy: Σ over images of dy_n · colsₙᵀ. Both operands run along
+/// positions, so one of them needs a transposing pack; the one with fewer rows becomes A (the
+/// slower pack, and the side whose padding to 6 rows wastes less). With few filter taps (a first
+/// layer) that is cols, and the partials hold dwᵀ.
 let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : float32[] =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
-    let dw = Array.zeroCreate (g.K * kk)
-    let cols = Array.zeroCreate (kk * p)
-    for n in 0 .. g.N - 1 do
-        im2col g x n cols
-        Gemm.gemm false true g.K kk p (dy, n * g.K * p) (cols, 0) (dw, 0) true
+    let imageLength = g.C * g.H * g.W
+    checkLengths [ "conv2d input", x, g.N * imageLength; "conv2d output gradient", dy, g.N * g.K * p ]
+    let dwLength = g.K * kk
+    let dw = Array.zeroCreate dwLength
+    if dwLength > 0 && g.N > 0 && p > 0 then
+        let nr = nr ()
+        let transposed = kk < g.K
+        let rows, cols = if transposed then kk, g.K else g.K, kk
+        let blocks, kcMax = Gemm.kBlocking p
+        let colsLength = kk * p
+        let packedALength = Gemm.packedLength rows MR kcMax
+        let groups = batchGroups g.N
+        use px = fixed x
+        use pdy = fixed dy
+        withScratch (groups * dwLength) (fun partials ->
+            use pPartials = fixed partials
+            parallelForWithScratch groups (worthParallel g) (colsLength + packedALength + Gemm.packedLength cols nr kcMax) (fun scratch group ->
+                use pcols = fixed scratch
+                let packedA = NativePtr.add pcols colsLength
+                let packedB = NativePtr.add packedA packedALength
+                let partial = NativePtr.add pPartials (group * dwLength)
+                let first, last = group * g.N / groups, (group + 1) * g.N / groups
+                for n in first .. last - 1 do
+                    im2col g (NativePtr.add px (n * imageLength)) pcols
+                    let dyn = NativePtr.add pdy (n * g.K * p)
+                    let a, b = if transposed then pcols, dyn else dyn, pcols
+                    for kb in 0 .. blocks - 1 do
+                        let p0 = kb * kcMax
+                        let kc = min kcMax (p - p0)
+                        Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
+                        // op(B)(position, j) = b[j*p + position]: a transposing pack.
+                        Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
+                        Gemm.macroKernel kc packedA rows packedB cols partial cols (n > first || kb > 0))
+            // Partials are added in group order, so the sum is the same on any number of threads.
+            let total = if transposed then Array.zeroCreate dwLength else dw
+            use ptotal = fixed total
+            for group in 0 .. groups - 1 do
+                Pack.addRun (NativePtr.add pPartials (group * dwLength)) ptotal dwLength
+            if transposed then
+                for k in 0 .. g.K - 1 do
+                    for r in 0 .. kk - 1 do
+                        dw.[k * kk + r] <- total.[r * g.K + k])
     dw
 
-/// db [K]: dy summed over batch and positions.
+/// db [K]: dy summed over batch and positions (per channel: images in order, positions in order).
 let biasBackward (n: int) (k: int) (p: int) (dy: float32[]) : float32[] =
+    requireFits "bias gradient" dy 0 (n * k * p)
     let db = Array.zeroCreate k
-    for i in 0 .. n - 1 do
-        for c in 0 .. k - 1 do
+    parallelFor k (int64 n * int64 k * int64 p >= 1_000_000L) (fun c ->
+        let mutable s = 0.0f
+        for i in 0 .. n - 1 do
             let off = (i * k + c) * p
-            let mutable s = 0.0f
-            for j in 0 .. p - 1 do s <- s + dy.[off + j]
-            db.[c] <- db.[c] + s
+            s <- s + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(dy, off, p))
+        db.[c] <- s)
     db

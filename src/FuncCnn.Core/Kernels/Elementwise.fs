@@ -7,7 +7,7 @@ open System.Runtime.Intrinsics
 /// dx = dy where x > 0, else 0 (the ReLU gradient), vectorized.
 let reluBackward (x: float32[]) (dy: float32[]) : float32[] =
     let n = x.Length
-    let dx = Array.zeroCreate n
+    let dx = Setup.uninitialized n
     let mutable i = 0
     if Vector256.IsHardwareAccelerated then
         let xs = ReadOnlySpan x

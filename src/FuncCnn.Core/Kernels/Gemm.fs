@@ -1,19 +1,105 @@
 /// Dense matrix multiply on row-major float32 arrays. Knows nothing of tensors or autodiff.
+/// Blocked and packed: k is cut into blocks of at most KC, op(B) for a k block is packed into
+/// nr-column strips, op(A) into MR-row strips, and the micro-kernel walks the strips. Threads
+/// split C only (never k), so every element of C sees the same additions in the same order
+/// whatever the thread count.
 module FuncCnn.Kernels.Gemm
+
+#nowarn "9" // native pointers into pinned arrays
+
+open Microsoft.FSharp.NativeInterop
+open FuncCnn.Kernels.Setup
+
+
+/// Longest k block: a packed 16-column B strip of KC rows (24 KB) stays in L1 while A strips stream
+/// by; 384 also keeps a 3x3x32 convolution (k = 288) in one block.
+[<Literal>]
+let KC = 384
+
+/// Rows of A packed per task (an MC×KC block of A stays in L2).
+[<Literal>]
+let MC = 72
+
+/// Columns of C per task (a multiple of every nr).
+[<Literal>]
+let NC = 192
+
+/// Below this many multiply-adds a GEMM runs on the calling thread.
+[<Literal>]
+let ParallelThreshold = 1_000_000L
+
+/// k cut into equal blocks of at most KC: (block count, block length). Depends on k only.
+let kBlocking (k: int) =
+    let blocks = max 1 ((k + KC - 1) / KC)
+    blocks, (k + blocks - 1) / blocks
+
+/// Walks the tiles of one k block: for each B strip (kept in L1), every A strip.
+let inline private forEachTile (kc: int) (pa: nativeptr<float32>) (m: int) (pb: nativeptr<float32>) (n: int) (nr: int)
+                               (c: nativeptr<float32>) (ldc: int) (accumulate: bool)
+                               ([<InlineIfLambda>] tile: int -> nativeptr<float32> -> nativeptr<float32> -> nativeptr<float32> -> int -> int -> int -> bool -> unit) =
+    let mStrips = (m + MR - 1) / MR
+    let nStrips = (n + nr - 1) / nr
+    for js in 0 .. nStrips - 1 do
+        let pbs = NativePtr.add pb (js * kc * nr)
+        let cols = min nr (n - js * nr)
+        for is in 0 .. mStrips - 1 do
+            tile kc (NativePtr.add pa (is * kc * MR)) pbs (NativePtr.add c (is * MR * ldc + js * nr)) ldc (min MR (m - is * MR)) cols accumulate
+
+/// C[0..m, 0..n] (row stride ldc) (+)= packed A (m rows in MR strips) · packed B (n columns in nr
+/// strips), both for one k block of length kc.
+let macroKernel (kc: int) (pa: nativeptr<float32>) (m: int) (pb: nativeptr<float32>) (n: int) (c: nativeptr<float32>) (ldc: int) (accumulate: bool) =
+    match simdPath with
+    | V256 -> forEachTile kc pa m pb n 16 c ldc accumulate (fun kc a b c ldc r k acc -> MicroKernel.tile256 kc a b c ldc r k acc)
+    | V512 -> forEachTile kc pa m pb n 32 c ldc accumulate (fun kc a b c ldc r k acc -> MicroKernel.tile512 kc a b c ldc r k acc)
+    | Scalar -> forEachTile kc pa m pb n 16 c ldc accumulate (fun kc a b c ldc r k acc -> MicroKernel.tileScalar kc a b c ldc r k acc)
+
+/// Floats needed to pack `rows` rows (or columns) of a k block of length kc.
+let packedLength (rows: int) (multiple: int) (kc: int) = roundUp rows multiple * kc
+
+/// C[m×n] (row stride ldc) (+)= op(A)·op(B) on strided views: op(A)(i,p) = a[i*ars + p*acs],
+/// op(B)(p,j) = b[p*brs + j*bcs]. The pointers must stay pinned for the call.
+let gemmStrided (m: int) (n: int) (k: int)
+                (a: nativeptr<float32>) (ars: int) (acs: int)
+                (b: nativeptr<float32>) (brs: int) (bcs: int)
+                (c: nativeptr<float32>) (ldc: int) (accumulate: bool) =
+    if m > 0 && n > 0 then
+        if k = 0 then
+            if not accumulate then
+                for i in 0 .. m - 1 do Pack.zeroRun (NativePtr.add c (i * ldc)) n
+        else
+            let nr = nr ()
+            let blocks, kcMax = kBlocking k
+            let mTasks = (m + MC - 1) / MC
+            let nTasks = (n + NC - 1) / NC
+            let worthIt = int64 m * int64 n * int64 k >= ParallelThreshold
+            withScratch (packedLength n nr kcMax) (fun packedB ->
+                use pb = fixed packedB
+                for kb in 0 .. blocks - 1 do
+                    let p0 = kb * kcMax
+                    let kc = min kcMax (k - p0)
+                    Pack.packB (NativePtr.add b (p0 * brs)) brs bcs kc n nr pb
+                    let acc = accumulate || kb > 0
+                    parallelForWithScratch (mTasks * nTasks) worthIt (packedLength MC MR kc) (fun packedA task ->
+                        use pa = fixed packedA
+                        let i0 = task / nTasks * MC
+                        let j0 = task % nTasks * NC
+                        let rows = min MC (m - i0)
+                        let cols = min NC (n - j0)
+                        Pack.packA (NativePtr.add a (i0 * ars + p0 * acs)) ars acs rows kc pa
+                        macroKernel kc pa rows (NativePtr.add pb (j0 * kc)) cols (NativePtr.add c (i0 * ldc + j0)) ldc acc))
 
 /// C[m×n] (+)= op(A)·op(B) where op(A) is m×k and op(B) is k×n.
 /// A is stored m×k (or k×m when transA); B is stored k×n (or n×k when transB).
 /// Each matrix starts at its offset; when `accumulate` is false C is overwritten.
 let gemm (transA: bool) (transB: bool) (m: int) (n: int) (k: int)
          (a: float32[], aOff: int) (b: float32[], bOff: int) (c: float32[], cOff: int) (accumulate: bool) =
-    for i in 0 .. m - 1 do
-        let cRow = cOff + i * n
-        if not accumulate then System.Array.Clear(c, cRow, n)
-        for p in 0 .. k - 1 do
-            let av = if transA then a.[aOff + p * m + i] else a.[aOff + i * k + p]
-            if av <> 0.0f then
-                if transB then
-                    for j in 0 .. n - 1 do c.[cRow + j] <- c.[cRow + j] + av * b.[bOff + j * k + p]
-                else
-                    let bRow = bOff + p * n
-                    for j in 0 .. n - 1 do c.[cRow + j] <- c.[cRow + j] + av * b.[bRow + j]
+    if m < 0 || n < 0 || k < 0 then invalidArg "m" (sprintf "gemm: negative size m=%d n=%d k=%d" m n k)
+    requireFits "gemm A" a aOff (m * k)
+    requireFits "gemm B" b bOff (k * n)
+    requireFits "gemm C" c cOff (m * n)
+    use pa = fixed a
+    use pb = fixed b
+    use pc = fixed c
+    let ars, acs = if transA then 1, m else k, 1
+    let brs, bcs = if transB then 1, k else n, 1
+    gemmStrided m n k (NativePtr.add pa aOff) ars acs (NativePtr.add pb bOff) brs bcs (NativePtr.add pc cOff) n accumulate

@@ -1,61 +1,173 @@
 /// 2-D max and average pooling kernels over NCHW float32 arrays (no padding, floor mode).
+/// Planes (one channel of one image) are independent: threads take fixed runs of planes, and
+/// each plane is visited in the same order as a plain loop would, so the bits never change.
 module FuncCnn.Kernels.Pool
 
-open FuncCnn.Shape
+#nowarn "9" // native pointers into pinned arrays
 
-/// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties).
-let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
+open System
+open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
+open Microsoft.FSharp.NativeInterop
+open FuncCnn.Shape
+open FuncCnn.Kernels.Setup
+
+/// Planes per parallel piece: about 16K input elements, so a piece is worth a thread hop.
+let private planesPerPiece (g: Pool2dGeometry) = max 1 (16384 / max 1 (g.H * g.W))
+
+/// Runs body on each run of planes [first, last), in parallel when there is enough work.
+let private forPlaneRuns (g: Pool2dGeometry) (body: int -> int -> unit) =
     let planes = g.N * g.C
-    let y = Array.zeroCreate (planes * g.OH * g.OW)
-    let arg = Array.zeroCreate y.Length
-    for pl in 0 .. planes - 1 do
-        for oh in 0 .. g.OH - 1 do
-            for ow in 0 .. g.OW - 1 do
-                let mutable best = System.Single.NegativeInfinity
-                let mutable bi = -1
-                for ki in 0 .. g.KH - 1 do
-                    for kj in 0 .. g.KW - 1 do
-                        let i = (pl * g.H + oh * g.SH + ki) * g.W + ow * g.SW + kj
-                        let v = x.[i]
-                        if bi < 0 || v > best || System.Single.IsNaN v then
-                            best <- v
-                            bi <- i
-                let o = (pl * g.OH + oh) * g.OW + ow
-                y.[o] <- best
-                arg.[o] <- bi
+    let per = planesPerPiece g
+    let pieces = (planes + per - 1) / per
+    parallelFor pieces (int64 planes * int64 (g.H * g.W) >= 200_000L) (fun piece ->
+        body (piece * per) (min planes ((piece + 1) * per)))
+
+
+/// Scalar max pooling of one plane: the reference order (first max wins, a NaN always wins).
+let private maxPlaneScalar (g: Pool2dGeometry) (xin: nativeptr<float32>) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
+    for oh in 0 .. g.OH - 1 do
+        for ow in 0 .. g.OW - 1 do
+            let start = oh * g.SH * g.W + ow * g.SW
+            let mutable best = NativePtr.get xin start
+            let mutable bi = start
+            for ki in 0 .. g.KH - 1 do
+                let row = start + ki * g.W
+                for kj in (if ki = 0 then 1 else 0) .. g.KW - 1 do
+                    let v = NativePtr.get xin (row + kj)
+                    if v > best || Single.IsNaN v then
+                        best <- v
+                        bi <- row + kj
+            let o = oh * g.OW + ow
+            NativePtr.set yo o best
+            NativePtr.set ao o (baseIndex + bi)
+
+/// Window origins (offset within a plane) of every output of a plane, padded to a multiple of 8
+/// with the last origin so whole vectors can always be gathered.
+let private windowOrigins (g: Pool2dGeometry) =
+    let planeOut = g.OH * g.OW
+    let padded = roundUp planeOut 8
+    Array.init padded (fun o ->
+        let o = min o (planeOut - 1)
+        (o / g.OW) * g.SH * g.W + (o % g.OW) * g.SW)
+
+/// Max pooling of one plane, eight outputs at a time: each window tap is one gather, and the
+/// running max and argmax are updated with compare-and-select (no branches to mispredict).
+/// Lane by lane it makes exactly the choices maxPlaneScalar makes.
+let private maxPlaneGather (g: Pool2dGeometry) (origins: nativeptr<int>) (xin: nativeptr<float32>) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
+    let planeOut = g.OH * g.OW
+    let baseVec = Vector256.Create baseIndex
+    let tail = NativePtr.stackalloc<float32> 8
+    let tailArg = NativePtr.stackalloc<int> 8
+    let mutable o = 0
+    while o < planeOut do
+        let origin = Vector256.Load(NativePtr.add origins o)
+        let mutable best = Avx2.GatherVector256(xin, origin, 4uy)
+        let mutable bi = origin
+        for ki in 0 .. g.KH - 1 do
+            for kj in (if ki = 0 then 1 else 0) .. g.KW - 1 do
+                let idx = origin + Vector256.Create(ki * g.W + kj)
+                let v = Avx2.GatherVector256(xin, idx, 4uy)
+                let take = Vector256.GreaterThan(v, best) ||| Vector256.OnesComplement(Vector256.Equals(v, v))
+                best <- Vector256.ConditionalSelect(take, v, best)
+                bi <- Vector256.ConditionalSelect(take.AsInt32(), idx, bi)
+        let arg = bi + baseVec
+        if o + 8 <= planeOut then
+            Vector256.Store(best, NativePtr.add yo o)
+            Vector256.Store(arg, NativePtr.add ao o)
+        else
+            Vector256.Store(best, tail)
+            Vector256.Store(arg, tailArg)
+            for t in 0 .. planeOut - o - 1 do
+                NativePtr.set yo (o + t) (NativePtr.get tail t)
+                NativePtr.set ao (o + t) (NativePtr.get tailArg t)
+        o <- o + 8
+
+/// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties;
+/// a NaN wins, the last NaN of the window if several).
+let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
+    let planeIn, planeOut = g.H * g.W, g.OH * g.OW
+    requireFits "maxpool input" x 0 (g.N * g.C * planeIn)
+    let y = uninitialized (g.N * g.C * planeOut)
+    let arg = GC.AllocateUninitializedArray<int> y.Length
+    if y.Length > 0 then
+        let useGather = Avx2.IsSupported && simdPath <> Scalar
+        let origins = if useGather then windowOrigins g else [||]
+        use px = fixed x
+        use py = fixed y
+        use pa = fixed arg
+        use po = fixed origins
+        forPlaneRuns g (fun first last ->
+            for pl in first .. last - 1 do
+                let xin = NativePtr.add px (pl * planeIn)
+                let yo = NativePtr.add py (pl * planeOut)
+                let ao = NativePtr.add pa (pl * planeOut)
+                if useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
+                else maxPlaneScalar g xin yo ao (pl * planeIn))
     y, arg
 
-/// dx: each output's gradient goes to the input that was its maximum.
+/// dx: each output's gradient goes to the input that was its maximum (argmax always lies in
+/// the output's own plane, so plane runs never collide).
 let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32[] =
-    let dx = Array.zeroCreate (g.N * g.C * g.H * g.W)
-    for o in 0 .. dy.Length - 1 do
-        dx.[arg.[o]] <- dx.[arg.[o]] + dy.[o]
+    let planeIn, planeOut = g.H * g.W, g.OH * g.OW
+    requireFits "maxpool output gradient" dy 0 (g.N * g.C * planeOut)
+    if isNull arg || arg.Length < dy.Length then invalidArg "arg" "maxpool backward: argmax array is shorter than the output gradient"
+    let dx = uninitialized (g.N * g.C * planeIn)
+    if dx.Length > 0 then
+        use pdx = fixed dx
+        use pdy = fixed dy
+        use pa = fixed arg
+        forPlaneRuns g (fun first last ->
+            Pack.zeroRun (NativePtr.add pdx (first * planeIn)) ((last - first) * planeIn)
+            let lo, hi = first * planeIn, last * planeIn
+            for o in first * planeOut .. last * planeOut - 1 do
+                let i = NativePtr.get pa o
+                if i < lo || i >= hi then invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d lies outside its plane" i o)
+                NativePtr.set pdx i (NativePtr.get pdx i + NativePtr.get pdy o))
     dx
 
 let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
-    let planes = g.N * g.C
-    let y = Array.zeroCreate (planes * g.OH * g.OW)
+    let planeIn, planeOut = g.H * g.W, g.OH * g.OW
+    requireFits "avgpool input" x 0 (g.N * g.C * planeIn)
+    let y = uninitialized (g.N * g.C * planeOut)
     let scale = 1.0f / float32 (g.KH * g.KW)
-    for pl in 0 .. planes - 1 do
-        for oh in 0 .. g.OH - 1 do
-            for ow in 0 .. g.OW - 1 do
-                let mutable s = 0.0f
-                for ki in 0 .. g.KH - 1 do
-                    for kj in 0 .. g.KW - 1 do
-                        s <- s + x.[(pl * g.H + oh * g.SH + ki) * g.W + ow * g.SW + kj]
-                y.[(pl * g.OH + oh) * g.OW + ow] <- s * scale
+    if y.Length > 0 then
+        use px = fixed x
+        use py = fixed y
+        forPlaneRuns g (fun first last ->
+            for pl in first .. last - 1 do
+                let xin = NativePtr.add px (pl * planeIn)
+                let yo = NativePtr.add py (pl * planeOut)
+                for oh in 0 .. g.OH - 1 do
+                    for ow in 0 .. g.OW - 1 do
+                        let start = oh * g.SH * g.W + ow * g.SW
+                        let mutable s = 0.0f
+                        for ki in 0 .. g.KH - 1 do
+                            let row = NativePtr.add xin (start + ki * g.W)
+                            for kj in 0 .. g.KW - 1 do
+                                s <- s + NativePtr.get row kj
+                        NativePtr.set yo (oh * g.OW + ow) (s * scale))
     y
 
 let avgPool2dBackward (g: Pool2dGeometry) (dy: float32[]) : float32[] =
-    let planes = g.N * g.C
-    let dx = Array.zeroCreate (planes * g.H * g.W)
+    let planeIn, planeOut = g.H * g.W, g.OH * g.OW
+    requireFits "avgpool output gradient" dy 0 (g.N * g.C * planeOut)
+    let dx = uninitialized (g.N * g.C * planeIn)
     let scale = 1.0f / float32 (g.KH * g.KW)
-    for pl in 0 .. planes - 1 do
-        for oh in 0 .. g.OH - 1 do
-            for ow in 0 .. g.OW - 1 do
-                let d = dy.[(pl * g.OH + oh) * g.OW + ow] * scale
-                for ki in 0 .. g.KH - 1 do
-                    for kj in 0 .. g.KW - 1 do
-                        let i = (pl * g.H + oh * g.SH + ki) * g.W + ow * g.SW + kj
-                        dx.[i] <- dx.[i] + d
+    if dx.Length > 0 then
+        use pdx = fixed dx
+        use pdy = fixed dy
+        forPlaneRuns g (fun first last ->
+            Pack.zeroRun (NativePtr.add pdx (first * planeIn)) ((last - first) * planeIn)
+            for pl in first .. last - 1 do
+                let dxp = NativePtr.add pdx (pl * planeIn)
+                let dyp = NativePtr.add pdy (pl * planeOut)
+                for oh in 0 .. g.OH - 1 do
+                    for ow in 0 .. g.OW - 1 do
+                        let d = NativePtr.get dyp (oh * g.OW + ow) * scale
+                        let start = oh * g.SH * g.W + ow * g.SW
+                        for ki in 0 .. g.KH - 1 do
+                            let row = NativePtr.add dxp (start + ki * g.W)
+                            for kj in 0 .. g.KW - 1 do
+                                NativePtr.set row kj (NativePtr.get row kj + d))
     dx

@@ -1,0 +1,184 @@
+/// `kernels`: GFLOP/s of the hot kernels on the seed CNN's shapes (median of 20 timed runs after
+/// warm-up), optionally side by side with the naive loops they replaced, and one JSON line.
+module FuncCnn.Bench.Kernels
+
+open System
+open System.Diagnostics
+open FuncCnn.Shape
+open FuncCnn.Kernels
+
+/// The straightforward kernels the library started with, kept as the baseline.
+module Naive =
+    let gemm (transA: bool) (transB: bool) (m: int) (n: int) (k: int)
+             (a: float32[], aOff: int) (b: float32[], bOff: int) (c: float32[], cOff: int) (accumulate: bool) =
+        for i in 0 .. m - 1 do
+            let cRow = cOff + i * n
+            if not accumulate then Array.Clear(c, cRow, n)
+            for p in 0 .. k - 1 do
+                let av = if transA then a.[aOff + p * m + i] else a.[aOff + i * k + p]
+                if av <> 0.0f then
+                    if transB then
+                        for j in 0 .. n - 1 do c.[cRow + j] <- c.[cRow + j] + av * b.[bOff + j * k + p]
+                    else
+                        let bRow = bOff + p * n
+                        for j in 0 .. n - 1 do c.[cRow + j] <- c.[cRow + j] + av * b.[bRow + j]
+
+    let private im2col (g: Conv2dGeometry) (x: float32[]) (n: int) (cols: float32[]) =
+        let p = g.OH * g.OW
+        for c in 0 .. g.C - 1 do
+            for ki in 0 .. g.KH - 1 do
+                for kj in 0 .. g.KW - 1 do
+                    let row = ((c * g.KH + ki) * g.KW + kj) * p
+                    for oh in 0 .. g.OH - 1 do
+                        let ih = oh * g.SH - g.PadTop + ki
+                        for ow in 0 .. g.OW - 1 do
+                            let iw = ow * g.SW - g.PadLeft + kj
+                            cols.[row + oh * g.OW + ow] <-
+                                if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W then x.[((n * g.C + c) * g.H + ih) * g.W + iw] else 0.0f
+
+    let private col2im (g: Conv2dGeometry) (cols: float32[]) (n: int) (dx: float32[]) =
+        let p = g.OH * g.OW
+        for c in 0 .. g.C - 1 do
+            for ki in 0 .. g.KH - 1 do
+                for kj in 0 .. g.KW - 1 do
+                    let row = ((c * g.KH + ki) * g.KW + kj) * p
+                    for oh in 0 .. g.OH - 1 do
+                        let ih = oh * g.SH - g.PadTop + ki
+                        if ih >= 0 && ih < g.H then
+                            for ow in 0 .. g.OW - 1 do
+                                let iw = ow * g.SW - g.PadLeft + kj
+                                if iw >= 0 && iw < g.W then
+                                    let i = ((n * g.C + c) * g.H + ih) * g.W + iw
+                                    dx.[i] <- dx.[i] + cols.[row + oh * g.OW + ow]
+
+    let conv2dForward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) =
+        let p = g.OH * g.OW
+        let kk = g.C * g.KH * g.KW
+        let y = Array.zeroCreate (g.N * g.K * p)
+        let cols = Array.zeroCreate (kk * p)
+        for n in 0 .. g.N - 1 do
+            im2col g x n cols
+            gemm false false g.K p kk (w, 0) (cols, 0) (y, n * g.K * p) false
+        y
+
+    let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) =
+        let p = g.OH * g.OW
+        let kk = g.C * g.KH * g.KW
+        let dx = Array.zeroCreate (g.N * g.C * g.H * g.W)
+        let cols = Array.zeroCreate (kk * p)
+        for n in 0 .. g.N - 1 do
+            gemm true false kk p g.K (w, 0) (dy, n * g.K * p) (cols, 0) false
+            col2im g cols n dx
+        dx
+
+    let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) =
+        let p = g.OH * g.OW
+        let kk = g.C * g.KH * g.KW
+        let dw = Array.zeroCreate (g.K * kk)
+        let cols = Array.zeroCreate (kk * p)
+        for n in 0 .. g.N - 1 do
+            im2col g x n cols
+            gemm false true g.K kk p (dy, n * g.K * p) (cols, 0) (dw, 0) true
+        dw
+
+/// CPU time of the whole process (all threads), in ms; NaN where clock_gettime is unavailable.
+/// On a shared, loaded machine wall time says little; GFLOP per CPU-second still means something.
+module private CpuClock =
+    open System.Runtime.InteropServices
+
+    [<Struct; StructLayout(LayoutKind.Sequential)>]
+    type Timespec =
+        val mutable Seconds: int64
+        val mutable Nanoseconds: int64
+
+    [<DllImport("libc", EntryPoint = "clock_gettime")>]
+    extern int private clockGettime(int clock, Timespec& ts)
+
+    let processMs () =
+        try
+            let mutable ts = Timespec()
+            if clockGettime (2, &ts) = 0 then float ts.Seconds * 1000.0 + float ts.Nanoseconds / 1e6 else nan
+        with _ -> nan
+
+/// Median wall and CPU time in milliseconds of `runs` calls after at least `warmup` untimed ones and at
+/// least `warmupMs` of untimed calls (so the JIT has moved the kernels to their final tier).
+let medianMs (warmup: int) (warmupMs: int64) (runs: int) (f: unit -> 'a) =
+    let clock = Stopwatch.StartNew()
+    let mutable calls = 0
+    while calls < warmup || clock.ElapsedMilliseconds < warmupMs do
+        f () |> ignore
+        calls <- calls + 1
+    let median (xs: float[]) =
+        let xs = Array.sort xs
+        if xs.Length % 2 = 1 then xs.[xs.Length / 2] else (xs.[xs.Length / 2 - 1] + xs.[xs.Length / 2]) / 2.0
+    let samples =
+        Array.init runs (fun _ ->
+            let cpu0 = CpuClock.processMs ()
+            let sw = Stopwatch.StartNew()
+            f () |> ignore
+            sw.Elapsed.TotalMilliseconds, CpuClock.processMs () - cpu0)
+    median (Array.map fst samples), median (Array.map snd samples)
+
+let private randomArray (rng: Random) (len: int) = Array.init len (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+
+type private Row = { Name: string; Flops: float; Ms: float; CpuMs: float; NaiveMs: float option }
+
+let private gflops (flops: float) (ms: float) = flops / (ms * 1e6)
+
+let run (argv: string[]) =
+    let withNaive = argv |> Array.contains "--naive"
+    let runs = 20
+    let rng = Random 42
+    let conv2 = conv2d [| 128; 32; 13; 13 |] [| 64; 32; 3; 3 |] (1, 1) Padding2d.zero
+    let conv1 = conv2d [| 128; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero
+    let convFlops (g: Conv2dGeometry) = 2.0 * float g.N * float g.K * float (g.OH * g.OW) * float (g.C * g.KH * g.KW)
+    let x2 = randomArray rng (128 * 32 * 13 * 13)
+    let w2 = randomArray rng (64 * 32 * 9)
+    let b2 = randomArray rng 64
+    let dy2 = randomArray rng (128 * 64 * 11 * 11)
+    let x1 = randomArray rng (128 * 28 * 28)
+    let w1 = randomArray rng (32 * 9)
+    let dy1 = randomArray rng (128 * 32 * 26 * 26)
+    let a = randomArray rng (128 * 1600)
+    let b = randomArray rng (1600 * 64)
+    let c = Array.zeroCreate (128 * 64)
+    let da = randomArray rng (128 * 64)
+    let dwDense = Array.zeroCreate (1600 * 64)
+    let dxDense = Array.zeroCreate (128 * 1600)
+    let pool1 = pool2d "maxpool" [| 128; 32; 26; 26 |] (2, 2) (2, 2)
+    let pool2 = pool2d "maxpool" [| 128; 64; 11; 11 |] (2, 2) (2, 2)
+    let p1in = randomArray rng (128 * 32 * 26 * 26)
+    let _, p1arg = Pool.maxPool2dForward pool1 p1in
+    let p1dy = randomArray rng (128 * 32 * 13 * 13)
+    let naiveRuns = 3
+    let row name flops (fast: unit -> 'a) (naive: (unit -> 'b) option) =
+        let ms, cpuMs = medianMs 5 1500L runs fast
+        let naiveMs = if withNaive then naive |> Option.map (fun f -> fst (medianMs 1 0L naiveRuns f)) else None
+        let r = { Name = name; Flops = flops; Ms = ms; CpuMs = cpuMs; NaiveMs = naiveMs }
+        let line = sprintf "%-34s %8.3f ms %7.1f GFLOP/s | cpu %8.3f ms %6.1f GFLOP/cpu-s" name ms (gflops flops ms) cpuMs (gflops flops cpuMs)
+        match naiveMs with
+        | Some nm -> printfn "%s | naive %8.2f ms %6.2f GFLOP/s (x%.0f)" line nm (gflops flops nm) (nm / ms)
+        | None -> printfn "%s" line
+        r
+    printfn "kernels: %d cores, SIMD path %A, median of %d runs" Environment.ProcessorCount Setup.simdPath runs
+    let rows =
+        [ row "conv2 forward (128,32->64,13x13)" (convFlops conv2) (fun () -> Conv.conv2dForward conv2 x2 w2 (Some b2)) (Some (fun () -> Naive.conv2dForward conv2 x2 w2))
+          row "conv2 backward input" (convFlops conv2) (fun () -> Conv.conv2dBackwardInput conv2 dy2 w2) (Some (fun () -> Naive.conv2dBackwardInput conv2 dy2 w2))
+          row "conv2 backward weight" (convFlops conv2) (fun () -> Conv.conv2dBackwardWeight conv2 x2 dy2) (Some (fun () -> Naive.conv2dBackwardWeight conv2 x2 dy2))
+          row "matmul 128x1600 * 1600x64" (2.0 * 128.0 * 1600.0 * 64.0) (fun () -> Gemm.gemm false false 128 64 1600 (a, 0) (b, 0) (c, 0) false) (Some (fun () -> Naive.gemm false false 128 64 1600 (a, 0) (b, 0) (c, 0) false))
+          row "matmul dW 1600x128 * 128x64 (tA)" (2.0 * 128.0 * 1600.0 * 64.0) (fun () -> Gemm.gemm true false 1600 64 128 (a, 0) (da, 0) (dwDense, 0) false) (Some (fun () -> Naive.gemm true false 1600 64 128 (a, 0) (da, 0) (dwDense, 0) false))
+          row "matmul dX 128x64 * 64x1600 (tB)" (2.0 * 128.0 * 1600.0 * 64.0) (fun () -> Gemm.gemm false true 128 1600 64 (da, 0) (b, 0) (dxDense, 0) false) (Some (fun () -> Naive.gemm false true 128 1600 64 (da, 0) (b, 0) (dxDense, 0) false))
+          row "conv1 forward (128,1->32,28x28)" (convFlops conv1) (fun () -> Conv.conv2dForward conv1 x1 w1 None) (Some (fun () -> Naive.conv2dForward conv1 x1 w1))
+          row "conv1 backward weight" (convFlops conv1) (fun () -> Conv.conv2dBackwardWeight conv1 x1 dy1) (Some (fun () -> Naive.conv2dBackwardWeight conv1 x1 dy1))
+          row "conv2 bias backward" (float dy2.Length) (fun () -> Conv.biasBackward 128 64 121 dy2) None
+          row "conv1 bias backward" (float dy1.Length) (fun () -> Conv.biasBackward 128 32 676 dy1) None
+          row "maxpool1 forward (26->13)" (float p1in.Length) (fun () -> Pool.maxPool2dForward pool1 p1in) None
+          row "maxpool1 backward" (float p1in.Length) (fun () -> Pool.maxPool2dBackward pool1 p1arg p1dy) None
+          row "maxpool2 forward (11->5)" (float dy2.Length) (fun () -> Pool.maxPool2dForward pool2 dy2) None ]
+    let total = rows |> List.sumBy (fun r -> r.Ms)
+    printfn "sum of the rows above (about the kernel part of one seed training step): %.2f ms" total
+    let find i = rows.[i]
+    let json (r: Row) = sprintf "{\"ms\":%.4f,\"gflops\":%.2f,\"cpu_ms\":%.4f,\"gflops_per_cpu_s\":%.2f%s}" r.Ms (gflops r.Flops r.Ms) r.CpuMs (gflops r.Flops r.CpuMs) (match r.NaiveMs with Some nm -> sprintf ",\"naive_gflops\":%.3f" (gflops r.Flops nm) | None -> "")
+    printfn "{\"bench\":\"kernels\",\"cores\":%d,\"simd\":\"%A\",\"conv2d_forward\":%s,\"conv2d_backward_input\":%s,\"conv2d_backward_weight\":%s,\"matmul_128x1600x64\":%s,\"kernels_total_ms\":%.3f}"
+        Environment.ProcessorCount Setup.simdPath (json (find 0)) (json (find 1)) (json (find 2)) (json (find 3)) total
+    0

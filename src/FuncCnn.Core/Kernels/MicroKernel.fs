@@ -1,0 +1,216 @@
+/// The register-blocked GEMM micro-kernels: a 6-row tile of C held in registers while one packed
+/// A strip and one packed B strip stream through, one FMA per accumulator per k step. Every path
+/// (scalar, Vector256, Vector512) computes each C element as the same chain of fused multiply-adds
+/// over k in the same order, so they agree bit for bit.
+module FuncCnn.Kernels.MicroKernel
+
+#nowarn "9" // native pointers into pinned arrays
+
+open System
+open System.Runtime.Intrinsics
+open Microsoft.FSharp.NativeInterop
+
+
+/// Copies a rows×cols corner of a stack tile into C, adding to C when accumulating.
+let mergeTile (t: nativeptr<float32>) (ldt: int) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+    for i in 0 .. rows - 1 do
+        let ti = NativePtr.add t (i * ldt)
+        let ci = NativePtr.add c (i * ldc)
+        for j in 0 .. cols - 1 do
+            NativePtr.set ci j (if accumulate then NativePtr.get ci j + NativePtr.get ti j else NativePtr.get ti j)
+
+/// dst tile (6×16, row stride ld) (+)= A strip (kc×6 packed) · B strip (kc×16 packed), with
+/// twelve Vector256 accumulators in registers for the whole k loop. Straight-line after the loop
+/// (no calls) so the JIT keeps the accumulators in registers.
+let private fullTile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
+    let mutable c00 = Vector256<float32>.Zero
+    let mutable c01 = Vector256<float32>.Zero
+    let mutable c10 = Vector256<float32>.Zero
+    let mutable c11 = Vector256<float32>.Zero
+    let mutable c20 = Vector256<float32>.Zero
+    let mutable c21 = Vector256<float32>.Zero
+    let mutable c30 = Vector256<float32>.Zero
+    let mutable c31 = Vector256<float32>.Zero
+    let mutable c40 = Vector256<float32>.Zero
+    let mutable c41 = Vector256<float32>.Zero
+    let mutable c50 = Vector256<float32>.Zero
+    let mutable c51 = Vector256<float32>.Zero
+    let mutable a = pa
+    let mutable b = pb
+    let mutable p = 0
+    while p < kc do
+        let b0 = Vector256.Load b
+        let b1 = Vector256.Load(NativePtr.add b 8)
+        let a0 = Vector256.Create(NativePtr.get a 0)
+        c00 <- Vector256.FusedMultiplyAdd(a0, b0, c00)
+        c01 <- Vector256.FusedMultiplyAdd(a0, b1, c01)
+        let a1 = Vector256.Create(NativePtr.get a 1)
+        c10 <- Vector256.FusedMultiplyAdd(a1, b0, c10)
+        c11 <- Vector256.FusedMultiplyAdd(a1, b1, c11)
+        let a2 = Vector256.Create(NativePtr.get a 2)
+        c20 <- Vector256.FusedMultiplyAdd(a2, b0, c20)
+        c21 <- Vector256.FusedMultiplyAdd(a2, b1, c21)
+        let a3 = Vector256.Create(NativePtr.get a 3)
+        c30 <- Vector256.FusedMultiplyAdd(a3, b0, c30)
+        c31 <- Vector256.FusedMultiplyAdd(a3, b1, c31)
+        let a4 = Vector256.Create(NativePtr.get a 4)
+        c40 <- Vector256.FusedMultiplyAdd(a4, b0, c40)
+        c41 <- Vector256.FusedMultiplyAdd(a4, b1, c41)
+        let a5 = Vector256.Create(NativePtr.get a 5)
+        c50 <- Vector256.FusedMultiplyAdd(a5, b0, c50)
+        c51 <- Vector256.FusedMultiplyAdd(a5, b1, c51)
+        a <- NativePtr.add a 6
+        b <- NativePtr.add b 16
+        p <- p + 1
+    if accumulate then
+        let d00 = NativePtr.add dst (0 * ld)
+        Vector256.Store(Vector256.Load d00 + c00, d00)
+        let d01 = NativePtr.add dst (0 * ld + 8)
+        Vector256.Store(Vector256.Load d01 + c01, d01)
+        let d10 = NativePtr.add dst (1 * ld)
+        Vector256.Store(Vector256.Load d10 + c10, d10)
+        let d11 = NativePtr.add dst (1 * ld + 8)
+        Vector256.Store(Vector256.Load d11 + c11, d11)
+        let d20 = NativePtr.add dst (2 * ld)
+        Vector256.Store(Vector256.Load d20 + c20, d20)
+        let d21 = NativePtr.add dst (2 * ld + 8)
+        Vector256.Store(Vector256.Load d21 + c21, d21)
+        let d30 = NativePtr.add dst (3 * ld)
+        Vector256.Store(Vector256.Load d30 + c30, d30)
+        let d31 = NativePtr.add dst (3 * ld + 8)
+        Vector256.Store(Vector256.Load d31 + c31, d31)
+        let d40 = NativePtr.add dst (4 * ld)
+        Vector256.Store(Vector256.Load d40 + c40, d40)
+        let d41 = NativePtr.add dst (4 * ld + 8)
+        Vector256.Store(Vector256.Load d41 + c41, d41)
+        let d50 = NativePtr.add dst (5 * ld)
+        Vector256.Store(Vector256.Load d50 + c50, d50)
+        let d51 = NativePtr.add dst (5 * ld + 8)
+        Vector256.Store(Vector256.Load d51 + c51, d51)
+    else
+        Vector256.Store(c00, NativePtr.add dst (0 * ld))
+        Vector256.Store(c01, NativePtr.add dst (0 * ld + 8))
+        Vector256.Store(c10, NativePtr.add dst (1 * ld))
+        Vector256.Store(c11, NativePtr.add dst (1 * ld + 8))
+        Vector256.Store(c20, NativePtr.add dst (2 * ld))
+        Vector256.Store(c21, NativePtr.add dst (2 * ld + 8))
+        Vector256.Store(c30, NativePtr.add dst (3 * ld))
+        Vector256.Store(c31, NativePtr.add dst (3 * ld + 8))
+        Vector256.Store(c40, NativePtr.add dst (4 * ld))
+        Vector256.Store(c41, NativePtr.add dst (4 * ld + 8))
+        Vector256.Store(c50, NativePtr.add dst (5 * ld))
+        Vector256.Store(c51, NativePtr.add dst (5 * ld + 8))
+
+/// C tile (rows×cols within 6×16, row stride ldc) (+)= A strip · B strip; edge tiles go
+/// through a stack tile.
+let tile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+    if rows = 6 && cols = 16 then fullTile256 kc pa pb c ldc accumulate
+    else
+        let t = NativePtr.stackalloc<float32> 96
+        fullTile256 kc pa pb t 16 false
+        mergeTile t 16 c ldc rows cols accumulate
+
+/// dst tile (6×32, row stride ld) (+)= A strip (kc×6 packed) · B strip (kc×32 packed), with
+/// twelve Vector512 accumulators in registers for the whole k loop. Straight-line after the loop
+/// (no calls) so the JIT keeps the accumulators in registers.
+let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
+    let mutable c00 = Vector512<float32>.Zero
+    let mutable c01 = Vector512<float32>.Zero
+    let mutable c10 = Vector512<float32>.Zero
+    let mutable c11 = Vector512<float32>.Zero
+    let mutable c20 = Vector512<float32>.Zero
+    let mutable c21 = Vector512<float32>.Zero
+    let mutable c30 = Vector512<float32>.Zero
+    let mutable c31 = Vector512<float32>.Zero
+    let mutable c40 = Vector512<float32>.Zero
+    let mutable c41 = Vector512<float32>.Zero
+    let mutable c50 = Vector512<float32>.Zero
+    let mutable c51 = Vector512<float32>.Zero
+    let mutable a = pa
+    let mutable b = pb
+    let mutable p = 0
+    while p < kc do
+        let b0 = Vector512.Load b
+        let b1 = Vector512.Load(NativePtr.add b 16)
+        let a0 = Vector512.Create(NativePtr.get a 0)
+        c00 <- Vector512.FusedMultiplyAdd(a0, b0, c00)
+        c01 <- Vector512.FusedMultiplyAdd(a0, b1, c01)
+        let a1 = Vector512.Create(NativePtr.get a 1)
+        c10 <- Vector512.FusedMultiplyAdd(a1, b0, c10)
+        c11 <- Vector512.FusedMultiplyAdd(a1, b1, c11)
+        let a2 = Vector512.Create(NativePtr.get a 2)
+        c20 <- Vector512.FusedMultiplyAdd(a2, b0, c20)
+        c21 <- Vector512.FusedMultiplyAdd(a2, b1, c21)
+        let a3 = Vector512.Create(NativePtr.get a 3)
+        c30 <- Vector512.FusedMultiplyAdd(a3, b0, c30)
+        c31 <- Vector512.FusedMultiplyAdd(a3, b1, c31)
+        let a4 = Vector512.Create(NativePtr.get a 4)
+        c40 <- Vector512.FusedMultiplyAdd(a4, b0, c40)
+        c41 <- Vector512.FusedMultiplyAdd(a4, b1, c41)
+        let a5 = Vector512.Create(NativePtr.get a 5)
+        c50 <- Vector512.FusedMultiplyAdd(a5, b0, c50)
+        c51 <- Vector512.FusedMultiplyAdd(a5, b1, c51)
+        a <- NativePtr.add a 6
+        b <- NativePtr.add b 32
+        p <- p + 1
+    if accumulate then
+        let d00 = NativePtr.add dst (0 * ld)
+        Vector512.Store(Vector512.Load d00 + c00, d00)
+        let d01 = NativePtr.add dst (0 * ld + 16)
+        Vector512.Store(Vector512.Load d01 + c01, d01)
+        let d10 = NativePtr.add dst (1 * ld)
+        Vector512.Store(Vector512.Load d10 + c10, d10)
+        let d11 = NativePtr.add dst (1 * ld + 16)
+        Vector512.Store(Vector512.Load d11 + c11, d11)
+        let d20 = NativePtr.add dst (2 * ld)
+        Vector512.Store(Vector512.Load d20 + c20, d20)
+        let d21 = NativePtr.add dst (2 * ld + 16)
+        Vector512.Store(Vector512.Load d21 + c21, d21)
+        let d30 = NativePtr.add dst (3 * ld)
+        Vector512.Store(Vector512.Load d30 + c30, d30)
+        let d31 = NativePtr.add dst (3 * ld + 16)
+        Vector512.Store(Vector512.Load d31 + c31, d31)
+        let d40 = NativePtr.add dst (4 * ld)
+        Vector512.Store(Vector512.Load d40 + c40, d40)
+        let d41 = NativePtr.add dst (4 * ld + 16)
+        Vector512.Store(Vector512.Load d41 + c41, d41)
+        let d50 = NativePtr.add dst (5 * ld)
+        Vector512.Store(Vector512.Load d50 + c50, d50)
+        let d51 = NativePtr.add dst (5 * ld + 16)
+        Vector512.Store(Vector512.Load d51 + c51, d51)
+    else
+        Vector512.Store(c00, NativePtr.add dst (0 * ld))
+        Vector512.Store(c01, NativePtr.add dst (0 * ld + 16))
+        Vector512.Store(c10, NativePtr.add dst (1 * ld))
+        Vector512.Store(c11, NativePtr.add dst (1 * ld + 16))
+        Vector512.Store(c20, NativePtr.add dst (2 * ld))
+        Vector512.Store(c21, NativePtr.add dst (2 * ld + 16))
+        Vector512.Store(c30, NativePtr.add dst (3 * ld))
+        Vector512.Store(c31, NativePtr.add dst (3 * ld + 16))
+        Vector512.Store(c40, NativePtr.add dst (4 * ld))
+        Vector512.Store(c41, NativePtr.add dst (4 * ld + 16))
+        Vector512.Store(c50, NativePtr.add dst (5 * ld))
+        Vector512.Store(c51, NativePtr.add dst (5 * ld + 16))
+
+/// C tile (rows×cols within 6×32, row stride ldc) (+)= A strip · B strip; edge tiles go
+/// through a stack tile.
+let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+    if rows = 6 && cols = 32 then fullTile512 kc pa pb c ldc accumulate
+    else
+        let t = NativePtr.stackalloc<float32> 192
+        fullTile512 kc pa pb t 32 false
+        mergeTile t 32 c ldc rows cols accumulate
+
+/// The portable fallback with the Vector256 tile shape (6×16) and the same FMA order.
+let tileScalar (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+    let t = NativePtr.stackalloc<float32> 96
+    for i in 0 .. 95 do NativePtr.set t i 0.0f
+    for p in 0 .. kc - 1 do
+        let ap = NativePtr.add pa (p * 6)
+        let bp = NativePtr.add pb (p * 16)
+        for i in 0 .. 5 do
+            let ai = NativePtr.get ap i
+            let ti = NativePtr.add t (i * 16)
+            for j in 0 .. 15 do
+                NativePtr.set ti j (MathF.FusedMultiplyAdd(ai, NativePtr.get bp j, NativePtr.get ti j))
+    mergeTile t 16 c ldc rows cols accumulate

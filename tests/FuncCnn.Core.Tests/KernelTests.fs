@@ -1,0 +1,310 @@
+/// Every kernel against a naive reference written here (triple-loop matmul, direct 7-loop conv,
+/// plain pooling loops), on random shapes; and bit-for-bit determinism across thread counts and
+/// SIMD paths.
+module FuncCnn.Core.Tests.KernelTests
+
+open System
+open Xunit
+open FuncCnn.Shape
+open FuncCnn.Kernels
+
+let private randomArray (rng: Random) (len: int) = Array.init len (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+
+/// Fails naming the first element that is off by more than the float32 rounding of its sum allows.
+let private assertClose (what: string) (expected: float[]) (absSums: float[]) (actual: float32[]) =
+    Assert.Equal(expected.Length, actual.Length)
+    for i in 0 .. expected.Length - 1 do
+        let tol = 1e-5 * (absSums.[i] + 1.0)
+        if abs (float actual.[i] - expected.[i]) > tol || Single.IsNaN actual.[i] then
+            failwithf "%s: element %d is %g, expected %g (tolerance %g)" what i actual.[i] expected.[i] tol
+
+let private assertBitwise (what: string) (expected: float32[]) (actual: float32[]) =
+    Assert.Equal(expected.Length, actual.Length)
+    for i in 0 .. expected.Length - 1 do
+        if BitConverter.SingleToInt32Bits expected.[i] <> BitConverter.SingleToInt32Bits actual.[i] then
+            failwithf "%s: element %d differs: %g vs %g" what i expected.[i] actual.[i]
+
+/// Runs f with kernel settings changed, restoring them afterwards.
+let private withSettings (path: Setup.SimdPath) (threads: int) (f: unit -> 'a) =
+    let oldPath, oldThreads = Setup.simdPath, Setup.maxDegreeOfParallelism
+    Setup.simdPath <- path
+    Setup.maxDegreeOfParallelism <- threads
+    try f () finally
+        Setup.simdPath <- oldPath
+        Setup.maxDegreeOfParallelism <- oldThreads
+
+// ---------------------------------------------------------------- GEMM
+
+type private GemmCase =
+    { TransA: bool; TransB: bool; M: int; N: int; K: int; AOff: int; BOff: int; COff: int; Accumulate: bool }
+
+let private referenceGemm (g: GemmCase) (a: float32[]) (b: float32[]) (c0: float32[]) =
+    let expected = Array.zeroCreate (g.M * g.N)
+    let absSums = Array.zeroCreate (g.M * g.N)
+    for i in 0 .. g.M - 1 do
+        for j in 0 .. g.N - 1 do
+            let mutable s = if g.Accumulate then float c0.[g.COff + i * g.N + j] else 0.0
+            let mutable sa = abs s
+            for p in 0 .. g.K - 1 do
+                let av = if g.TransA then a.[g.AOff + p * g.M + i] else a.[g.AOff + i * g.K + p]
+                let bv = if g.TransB then b.[g.BOff + j * g.K + p] else b.[g.BOff + p * g.N + j]
+                s <- s + float av * float bv
+                sa <- sa + abs (float av * float bv)
+            expected.[i * g.N + j] <- s
+            absSums.[i * g.N + j] <- sa
+    expected, absSums
+
+let private runGemm (g: GemmCase) (a: float32[]) (b: float32[]) (c0: float32[]) =
+    let c = Array.copy c0
+    Gemm.gemm g.TransA g.TransB g.M g.N g.K (a, g.AOff) (b, g.BOff) (c, g.COff) g.Accumulate
+    c
+
+let private checkGemm (rng: Random) (g: GemmCase) =
+    let a = randomArray rng (g.AOff + g.M * g.K + 3)
+    let b = randomArray rng (g.BOff + g.K * g.N + 2)
+    let c0 = randomArray rng (g.COff + g.M * g.N + 5)
+    let c = runGemm g a b c0
+    let expected, absSums = referenceGemm g a b c0
+    assertClose (sprintf "%A" g) expected absSums (Array.sub c g.COff (g.M * g.N))
+    // Nothing outside C's window may change.
+    for i in 0 .. g.COff - 1 do Assert.Equal(c0.[i], c.[i])
+    for i in g.COff + g.M * g.N .. c.Length - 1 do Assert.Equal(c0.[i], c.[i])
+
+let private randomGemmCase (rng: Random) (maxDim: int) =
+    let dim () = if rng.Next 5 = 0 then 1 + rng.Next 3 else 1 + rng.Next maxDim
+    { TransA = rng.Next 2 = 0; TransB = rng.Next 2 = 0
+      M = dim (); N = dim (); K = dim ()
+      AOff = rng.Next 4 * 7; BOff = rng.Next 4 * 5; COff = rng.Next 4 * 3
+      Accumulate = rng.Next 2 = 0 }
+
+[<Fact>]
+let ``gemm matches the triple loop on random shapes, transposes, offsets and accumulate`` () =
+    let rng = Random 1234
+    for _ in 1 .. 300 do checkGemm rng (randomGemmCase rng 40)
+
+[<Fact>]
+let ``gemm matches the triple loop on shapes that span several blocks`` () =
+    let rng = Random 99
+    for m, n, k in [ 150, 200, 300; 73, 390, 517; 13, 17, 600; 200, 1, 70; 1, 250, 260 ] do
+        for ta in [ false; true ] do
+            for tb in [ false; true ] do
+                checkGemm rng { TransA = ta; TransB = tb; M = m; N = n; K = k; AOff = 3; BOff = 1; COff = 2; Accumulate = ta }
+
+[<Fact>]
+let ``gemm handles empty sizes`` () =
+    let c = [| 1.0f; 2.0f |]
+    Gemm.gemm false false 0 2 3 ([||], 0) (Array.zeroCreate 6, 0) (c, 0) false
+    Gemm.gemm false false 2 0 3 (Array.zeroCreate 6, 0) ([||], 0) (c, 0) false
+    Assert.Equal<float32[]>([| 1.0f; 2.0f |], c)
+    Gemm.gemm false false 1 2 0 ([||], 0) ([||], 0) (c, 0) true
+    Assert.Equal<float32[]>([| 1.0f; 2.0f |], c)
+    Gemm.gemm false false 1 2 0 ([||], 0) ([||], 0) (c, 0) false
+    Assert.Equal<float32[]>([| 0.0f; 0.0f |], c)
+
+[<Fact>]
+let ``gemm rejects arrays too short for the sizes`` () =
+    Assert.ThrowsAny<ArgumentException>(fun () ->
+        Gemm.gemm false false 2 2 2 (Array.zeroCreate 3, 0) (Array.zeroCreate 4, 0) (Array.zeroCreate 4, 0) false)
+    |> ignore
+
+// ---------------------------------------------------------------- convolution
+
+let private conv2dRef (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) =
+    let y = Array.zeroCreate (g.N * g.K * g.OH * g.OW)
+    let sums = Array.zeroCreate y.Length
+    for n in 0 .. g.N - 1 do
+        for k in 0 .. g.K - 1 do
+            for oh in 0 .. g.OH - 1 do
+                for ow in 0 .. g.OW - 1 do
+                    let o = ((n * g.K + k) * g.OH + oh) * g.OW + ow
+                    let mutable s = match bias with Some b -> float b.[k] | None -> 0.0
+                    let mutable sa = abs s
+                    for c in 0 .. g.C - 1 do
+                        for ki in 0 .. g.KH - 1 do
+                            for kj in 0 .. g.KW - 1 do
+                                let ih = oh * g.SH - g.PadTop + ki
+                                let iw = ow * g.SW - g.PadLeft + kj
+                                if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W then
+                                    let t = float x.[((n * g.C + c) * g.H + ih) * g.W + iw] * float w.[((k * g.C + c) * g.KH + ki) * g.KW + kj]
+                                    s <- s + t
+                                    sa <- sa + abs t
+                    y.[o] <- s
+                    sums.[o] <- sa
+    y, sums
+
+/// Visits every (input index, weight index, output index) triple the convolution multiplies.
+let private forEachTap (g: Conv2dGeometry) (visit: int -> int -> int -> unit) =
+    for n in 0 .. g.N - 1 do
+        for k in 0 .. g.K - 1 do
+            for oh in 0 .. g.OH - 1 do
+                for ow in 0 .. g.OW - 1 do
+                    for c in 0 .. g.C - 1 do
+                        for ki in 0 .. g.KH - 1 do
+                            for kj in 0 .. g.KW - 1 do
+                                let ih = oh * g.SH - g.PadTop + ki
+                                let iw = ow * g.SW - g.PadLeft + kj
+                                if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W then
+                                    visit (((n * g.C + c) * g.H + ih) * g.W + iw) (((k * g.C + c) * g.KH + ki) * g.KW + kj) (((n * g.K + k) * g.OH + oh) * g.OW + ow)
+
+let private backwardInputRef (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) =
+    let dx = Array.zeroCreate (g.N * g.C * g.H * g.W)
+    let sums = Array.zeroCreate dx.Length
+    forEachTap g (fun xi wi yi ->
+        let t = float dy.[yi] * float w.[wi]
+        dx.[xi] <- dx.[xi] + t
+        sums.[xi] <- sums.[xi] + abs t)
+    dx, sums
+
+let private backwardWeightRef (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) =
+    let dw = Array.zeroCreate (g.K * g.C * g.KH * g.KW)
+    let sums = Array.zeroCreate dw.Length
+    forEachTap g (fun xi wi yi ->
+        let t = float dy.[yi] * float x.[xi]
+        dw.[wi] <- dw.[wi] + t
+        sums.[wi] <- sums.[wi] + abs t)
+    dw, sums
+
+/// A random conv2d geometry (stride 1-2, asymmetric padding, 1x1 to 5x5 kernels), or a
+/// conv-transpose one (whose bottom/right padding can be "negative").
+let private randomConvGeometry (rng: Random) =
+    let pick (xs: int[]) = xs.[rng.Next xs.Length]
+    let rec attempt () =
+        let n, c, k = 1 + rng.Next 3, 1 + rng.Next 5, 1 + rng.Next 8
+        let kh, kw = pick [| 1; 2; 3; 5 |], pick [| 1; 2; 3; 5 |]
+        let sh, sw = 1 + rng.Next 2, 1 + rng.Next 2
+        if rng.Next 4 = 0 then
+            let h, w = 1 + rng.Next 7, 1 + rng.Next 7
+            let ph, pw = rng.Next kh, rng.Next kw
+            let oph, opw = rng.Next sh, rng.Next sw
+            let outH = (h - 1) * sh - 2 * ph + kh + oph
+            let outW = (w - 1) * sw - 2 * pw + kw + opw
+            if outH < 1 || outW < 1 then attempt ()
+            else convTranspose2d [| n; c; h; w |] [| c; k; kh; kw |] (sh, sw) (ph, pw) (oph, opw)
+        else
+            let h, w = 1 + rng.Next 13, 1 + rng.Next 13
+            let pad = { Top = rng.Next 3; Bottom = rng.Next 3; Left = rng.Next 3; Right = rng.Next 3 }
+            if h + pad.Top + pad.Bottom < kh || w + pad.Left + pad.Right < kw then attempt ()
+            else conv2d [| n; c; h; w |] [| k; c; kh; kw |] (sh, sw) pad
+    attempt ()
+
+let private checkConv (rng: Random) (g: Conv2dGeometry) =
+    let x = randomArray rng (g.N * g.C * g.H * g.W)
+    let w = randomArray rng (g.K * g.C * g.KH * g.KW)
+    let dy = randomArray rng (g.N * g.K * g.OH * g.OW)
+    let bias = if rng.Next 2 = 0 then Some (randomArray rng g.K) else None
+    let expected, sums = conv2dRef g x w bias
+    assertClose (sprintf "forward %A" g) expected sums (Conv.conv2dForward g x w bias)
+    let expected, sums = backwardInputRef g dy w
+    assertClose (sprintf "backward input %A" g) expected sums (Conv.conv2dBackwardInput g dy w)
+    let expected, sums = backwardWeightRef g x dy
+    assertClose (sprintf "backward weight %A" g) expected sums (Conv.conv2dBackwardWeight g x dy)
+
+[<Fact>]
+let ``conv2d forward and backward match the direct loops on random geometries`` () =
+    let rng = Random 4321
+    for _ in 1 .. 250 do checkConv rng (randomConvGeometry rng)
+
+[<Fact>]
+let ``conv2d matches the direct loops on the seed CNN's shapes and a wide batch`` () =
+    let rng = Random 7
+    checkConv rng (conv2d [| 3; 32; 13; 13 |] [| 64; 32; 3; 3 |] (1, 1) Padding2d.zero)
+    checkConv rng (conv2d [| 2; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero)
+    checkConv rng (conv2d [| 20; 3; 9; 8 |] [| 5; 3; 3; 3 |] (2, 1) { Top = 1; Bottom = 0; Left = 2; Right = 1 })
+    checkConv rng (conv2d [| 2; 40; 6; 6 |] [| 9; 40; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))
+
+[<Fact>]
+let ``biasBackward sums over batch and positions`` () =
+    let rng = Random 5
+    for n, k, p in [ 1, 1, 1; 3, 5, 7; 17, 4, 33; 2, 70, 121 ] do
+        let dy = randomArray rng (n * k * p)
+        let db = Conv.biasBackward n k p dy
+        let expected = Array.init k (fun c -> Seq.sum (seq { for i in 0 .. n - 1 do for j in 0 .. p - 1 -> float dy.[(i * k + c) * p + j] }))
+        let sums = Array.init k (fun c -> Seq.sum (seq { for i in 0 .. n - 1 do for j in 0 .. p - 1 -> abs (float dy.[(i * k + c) * p + j]) }))
+        assertClose "biasBackward" expected sums db
+
+// ---------------------------------------------------------------- pooling
+
+let private randomPoolGeometry (rng: Random) =
+    let rec attempt () =
+        let kh, kw = 1 + rng.Next 3, 1 + rng.Next 3
+        let h, w = 1 + rng.Next 12, 1 + rng.Next 12
+        if h < kh || w < kw then attempt ()
+        else pool2d "pool" [| 1 + rng.Next 3; 1 + rng.Next 4; h; w |] (kh, kw) (1 + rng.Next 3, 1 + rng.Next 3)
+    attempt ()
+
+let private windowIndices (g: Pool2dGeometry) (pl: int) (oh: int) (ow: int) =
+    [| for ki in 0 .. g.KH - 1 do
+         for kj in 0 .. g.KW - 1 -> (pl * g.H + oh * g.SH + ki) * g.W + ow * g.SW + kj |]
+
+[<Fact>]
+let ``max and average pooling match plain loops, including ties`` () =
+    let rng = Random 11
+    for trial in 1 .. 200 do
+        let g = randomPoolGeometry rng
+        // Coarse values make ties common; the first maximum must win.
+        let x = Array.init (g.N * g.C * g.H * g.W) (fun _ -> if trial % 2 = 0 then float32 (rng.Next 3) else float32 (rng.NextDouble()))
+        let dy = randomArray rng (g.N * g.C * g.OH * g.OW)
+        let y, arg = Pool.maxPool2dForward g x
+        let dxExpected = Array.zeroCreate x.Length
+        let avgExpected = Array.zeroCreate y.Length
+        let avgDxExpected = Array.zeroCreate x.Length
+        let scale = 1.0f / float32 (g.KH * g.KW)
+        for pl in 0 .. g.N * g.C - 1 do
+            for oh in 0 .. g.OH - 1 do
+                for ow in 0 .. g.OW - 1 do
+                    let o = (pl * g.OH + oh) * g.OW + ow
+                    let idx = windowIndices g pl oh ow
+                    let best = idx |> Array.maxBy (fun i -> x.[i])
+                    let first = idx |> Array.find (fun i -> x.[i] = x.[best])
+                    Assert.Equal(x.[first], y.[o])
+                    Assert.Equal(first, arg.[o])
+                    dxExpected.[first] <- dxExpected.[first] + dy.[o]
+                    let mutable s = 0.0f
+                    for i in idx do
+                        s <- s + x.[i]
+                        avgDxExpected.[i] <- avgDxExpected.[i] + dy.[o] * scale
+                    avgExpected.[o] <- s * scale
+        assertBitwise "maxPool backward" dxExpected (Pool.maxPool2dBackward g arg dy)
+        let sums = Array.create y.Length 10.0
+        assertClose "avgPool forward" (Array.map float avgExpected) sums (Pool.avgPool2dForward g x)
+        assertClose "avgPool backward" (Array.map float avgDxExpected) (Array.create x.Length 10.0) (Pool.avgPool2dBackward g dy)
+
+// ---------------------------------------------------------------- determinism
+
+/// Every kernel's result, as one array, for a fixed random problem big enough to be split.
+let private allKernelResults () =
+    let rng = Random 2024
+    let g = conv2d [| 37; 16; 13; 13 |] [| 24; 16; 3; 3 |] (1, 1) { Top = 1; Bottom = 0; Left = 0; Right = 1 }
+    let x = randomArray rng (g.N * g.C * g.H * g.W)
+    let w = randomArray rng (g.K * g.C * g.KH * g.KW)
+    let dy = randomArray rng (g.N * g.K * g.OH * g.OW)
+    let a = randomArray rng (300 * 700)
+    let b = randomArray rng (700 * 200)
+    let c = Array.zeroCreate (300 * 200)
+    Gemm.gemm false true 300 200 700 (a, 0) (b, 0) (c, 0) false
+    let pg = pool2d "maxpool" [| 37; 16; 13; 13 |] (2, 2) (2, 2)
+    let py, parg = Pool.maxPool2dForward pg x
+    Array.concat
+        [ c
+          Conv.conv2dForward g x w (Some (randomArray (Random 1) g.K))
+          Conv.conv2dBackwardInput g dy w
+          Conv.conv2dBackwardWeight g x dy
+          Conv.biasBackward g.N g.K (g.OH * g.OW) dy
+          py
+          Array.map float32 parg
+          Pool.maxPool2dBackward pg parg (randomArray (Random 3) py.Length)
+          Pool.avgPool2dForward pg x ]
+
+[<Fact>]
+let ``kernels give the same bits on one thread and on all cores`` () =
+    let one = withSettings Setup.detectedPath 1 allKernelResults
+    let all = withSettings Setup.detectedPath -1 allKernelResults
+    let two = withSettings Setup.detectedPath 2 allKernelResults
+    assertBitwise "1 thread vs all cores" one all
+    assertBitwise "1 thread vs 2 threads" one two
+
+[<Fact>]
+let ``scalar, Vector256 and Vector512 paths give the same bits`` () =
+    let scalar = withSettings Setup.Scalar 1 allKernelResults
+    assertBitwise "scalar vs Vector256" scalar (withSettings Setup.V256 -1 allKernelResults)
+    assertBitwise "scalar vs Vector512" scalar (withSettings Setup.V512 -1 allKernelResults)
