@@ -15,14 +15,13 @@ let arch =
 let model = Model.build (Rng.create 42L) [| 1; 28; 28 |] arch   // (C,H,W)
 printfn "%s" (Model.summaryText (Model.summary model))
 
-let examples (ds: Dataset) = Examples.labelled (Dataset.toTensor (Array.init (Dataset.count ds) id) ds) ds.Labels
 let config =
     { Train.defaults with
         Epochs = 2; BatchSize = 128
         OnEpoch = fun e -> printfn "epoch %d loss %.4f accuracy %.4f" e.Epoch e.TrainLoss (defaultArg e.TrainAccuracy 0.0) }
-let fitted = Train.fit config model (examples train)
+let fitted = Train.fit config model (Examples.ofDataset train)
 
-let eval = Train.evaluate SparseCategoricalCrossEntropy 256 fitted.Trained (examples test)
+let eval = Train.evaluate SparseCategoricalCrossEntropy 256 fitted.Trained (Examples.ofDataset test)
 printfn "test accuracy %.2f%%" (100.0 * defaultArg eval.Accuracy 0.0)
 Serialization.save "mnist.fcnn" { Model = fitted.Trained; ClassNames = train.ClassNames; History = fitted.History; Metadata = Map.empty }
 // quickstart:end

@@ -1,6 +1,5 @@
 using Microsoft.FSharp.Core;
 using CoreDataset = FuncCnn.Data.Dataset;
-using CoreDatasetModule = FuncCnn.Data.DatasetModule;
 
 namespace FuncCnn.Api.Interop;
 
@@ -30,11 +29,6 @@ internal static class DataBridge
         return null;
     }
 
-    /// <summary>A dataset's images and labels as training examples; tensors are made per batch.</summary>
-    public static Examples Examples(CoreDataset ds)
-    {
-        var gather = FSharpFunc<int[], Tuple<Tensor, Targets>>.FromConverter(idx =>
-            Tuple.Create(CoreDatasetModule.toTensor(idx, ds), Targets.NewLabels(idx.Select(i => ds.Labels[i]).ToArray())));
-        return new Examples(ds.Labels.Length, ds.ImageShape.ToArray(), gather);
-    }
+    /// <summary>A dataset's images and labels as training examples; tensors are made per batch (the core's Examples.ofDataset).</summary>
+    public static Examples Examples(CoreDataset ds) => ExamplesModule.ofDataset(ds);
 }
