@@ -1,4 +1,4 @@
-namespace FuncCnn;
+namespace FuncCnn.Api;
 
 /// <summary>
 /// A named 2-D convolution kernel, such as the classic image filters of the teaching material.

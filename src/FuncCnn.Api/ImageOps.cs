@@ -1,6 +1,6 @@
-using FuncCnn.Interop;
+using FuncCnn.Api.Interop;
 
-namespace FuncCnn;
+namespace FuncCnn.Api;
 
 /// <summary>
 /// Convolution and pooling on single 2-D grayscale images (row 0 at the top), as in the

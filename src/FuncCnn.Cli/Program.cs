@@ -1,1 +1,23 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using FuncCnn.Cli;
+
+// funccnn: train, evaluate, predict, summarize, benchmark and demo FuncCnn models.
+// Exit codes: 0 success, 1 failure (with the cause), 2 usage error, 130 training interrupted by Ctrl+C (what was trained is saved).
+bool verbose = args.Contains("--verbose");
+var root = Commands.Root();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+    Console.Error.WriteLine("Run 'funccnn --help' (or 'funccnn <command> --help') for usage.");
+    return ExitCodes.Usage;
+}
+try
+{
+    // Ctrl+C is handled by the commands themselves (training stops after the current batch).
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+}
+catch (Exception e)
+{
+    return Errors.Report(e, verbose);
+}

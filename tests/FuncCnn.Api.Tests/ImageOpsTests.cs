@@ -1,4 +1,4 @@
-using FuncCnn;
+using FuncCnn.Api;
 using Xunit;
 
 namespace FuncCnn.Api.Tests;

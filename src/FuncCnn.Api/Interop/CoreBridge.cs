@@ -1,6 +1,6 @@
 using Microsoft.FSharp.Core;
 
-namespace FuncCnn.Interop;
+namespace FuncCnn.Api.Interop;
 
 /// <summary>The one place where the C# API touches F# types of the core.</summary>
 internal static class CoreBridge

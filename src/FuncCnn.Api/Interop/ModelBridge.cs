@@ -1,0 +1,97 @@
+using Microsoft.FSharp.Collections;
+using Microsoft.FSharp.Core;
+using CoreActivation = FuncCnn.Activation;
+using CoreModel = FuncCnn.Model;
+using CorePadding = FuncCnn.Padding;
+
+namespace FuncCnn.Api.Interop;
+
+/// <summary>Layer specs, architectures and built models: everything that names an F# union or list.</summary>
+internal static class ModelBridge
+{
+    public static CoreActivation Activation(Activation a) => a switch
+    {
+        Api.Activation.Linear => CoreActivation.Linear,
+        Api.Activation.Relu => CoreActivation.Relu,
+        Api.Activation.Tanh => CoreActivation.Tanh,
+        Api.Activation.Sigmoid => CoreActivation.Sigmoid,
+        Api.Activation.Softmax => CoreActivation.Softmax,
+        _ => throw new ArgumentOutOfRangeException(nameof(a), a, "Unknown activation."),
+    };
+
+    private static FSharpOption<string> Name(string? name) =>
+        name is null ? FSharpOption<string>.None : FSharpOption<string>.Some(name);
+
+    private static CorePadding Pad(Padding p) => p switch
+    {
+        Padding.Valid => CorePadding.Valid,
+        Padding.Same => CorePadding.Same,
+        _ => throw new ArgumentOutOfRangeException(nameof(p), p, "Unknown padding."),
+    };
+
+    private static ConvSpec Conv(int filters, int kh, int kw, int sh, int sw, Padding padding, Activation activation, bool useBias, string? name) =>
+        new(Name(name), filters, Tuple.Create(kh, kw), Tuple.Create(sh, sw), Pad(padding), Activation(activation), useBias,
+            Initializer.GlorotUniform, Initializer.Zeros);
+
+    public static LayerSpec Conv2D(int filters, int kh, int kw, int sh, int sw, Padding padding, Activation activation, bool useBias, string? name) =>
+        LayerSpec.NewConv2D(Conv(filters, kh, kw, sh, sw, padding, activation, useBias, name));
+
+    public static LayerSpec Conv2DTranspose(int filters, int kh, int kw, int sh, int sw, Padding padding, Activation activation, bool useBias, string? name) =>
+        LayerSpec.NewConv2DTranspose(Conv(filters, kh, kw, sh, sw, padding, activation, useBias, name));
+
+    public static LayerSpec MaxPool(int ph, int pw, int sh, int sw, string? name) =>
+        LayerSpec.NewMaxPool2D(new PoolSpec(Name(name), Tuple.Create(ph, pw), Tuple.Create(sh, sw)));
+
+    public static LayerSpec AvgPool(int ph, int pw, int sh, int sw, string? name) =>
+        LayerSpec.NewAvgPool2D(new PoolSpec(Name(name), Tuple.Create(ph, pw), Tuple.Create(sh, sw)));
+
+    public static LayerSpec Dense(int units, Activation activation, bool useBias, string? name) =>
+        LayerSpec.NewDense(new DenseSpec(Name(name), units, Activation(activation), useBias, Initializer.GlorotUniform, Initializer.Zeros));
+
+    public static LayerSpec Dropout(double rate, string? name) => LayerSpec.NewDropout(Name(name), (float)rate);
+
+    public static LayerSpec Flatten(string? name) => LayerSpec.NewFlatten(Name(name));
+
+    public static LayerSpec Reshape(int[] target, string? name) => LayerSpec.NewReshape(Name(name), (int[])target.Clone());
+
+    public static LayerSpec ActivationLayer(Activation a, string? name) => LayerSpec.NewActivationLayer(Name(name), Activation(a));
+
+    public static Architecture Architecture(IEnumerable<LayerSpec> specs) => ArchitectureModule.ofSpecs(specs);
+
+    public static IReadOnlyList<LayerSpec> Specs(Architecture arch) => arch.Specs.ToArray();
+
+    /// <summary>The layer names and shapes for an input shape (fails like build would).</summary>
+    public static IReadOnlyList<LayerInfo> Infer(int[] inputShape, IEnumerable<LayerSpec> specs) =>
+        ArchitectureModule.infer(inputShape, Architecture(specs)).Select(Info).ToArray();
+
+    public static CoreModel Build(int seed, int[] inputShape, IEnumerable<LayerSpec> specs) =>
+        ModelModule.build(RngModule.create(seed), inputShape, Architecture(specs));
+
+    public static IReadOnlyList<string> PresetNames() => Zoo.presets.Select(p => p.Item1).ToArray();
+
+    public static (IReadOnlyList<LayerSpec> Specs, int[] InputShape) Preset(string name)
+    {
+        var (arch, input) = Zoo.preset(name);
+        return (Specs(arch), input);
+    }
+
+    public static LayerInfo Info(BuiltLayer l) =>
+        new(l.Name, Layer.typeName(l.Spec), Layer.describe(l.Spec), ReadOnly.Of(l.InputShape.ToArray()), ReadOnly.Of(l.OutputShape.ToArray()), l.ParamCount);
+
+    public static IReadOnlyList<LayerInfo> Layers(CoreModel m) => m.Layers.Select(Info).ToArray();
+
+    public static FSharpFunc<string, bool> Trainable(IEnumerable<string> frozenLayers) => ModelModule.frozen(frozenLayers);
+
+    public static ModelSummary Summary(CoreModel m, IEnumerable<string> frozenLayers)
+    {
+        var s = ModelModule.summaryWith(Trainable(frozenLayers), m);
+        var rows = s.Rows.Select(r => new SummaryRow(r.Layer, r.Type, ReadOnly.Of(r.Shape.ToArray()), r.Count, r.Trainable)).ToArray();
+        return new ModelSummary(rows, s.TotalParams, s.TrainableParams, s.NonTrainableParams, ModelModule.summaryText(s));
+    }
+
+    public static long ParameterCount(CoreModel m) => ParamTreeModule.count(m.Params);
+
+    public static bool EndsInSoftmax(CoreModel m) => ModelModule.endsInSoftmax(m);
+
+    public static FSharpList<T> List<T>(IEnumerable<T> items) => ListModule.OfSeq(items);
+}

@@ -1,0 +1,160 @@
+using Microsoft.FSharp.Collections;
+using Microsoft.FSharp.Core;
+using CoreModel = FuncCnn.Model;
+using CoreDataset = FuncCnn.Data.Dataset;
+using CoreDatasetModule = FuncCnn.Data.DatasetModule;
+
+namespace FuncCnn.Api.Interop;
+
+/// <summary>Inference, evaluation, inspection and files: the core calls behind a trained model's methods.</summary>
+internal static class UseBridge
+{
+    private static readonly Rng EvalRng = RngModule.create(0L);
+
+    public static void RequireClassifier(CoreModel m, string what)
+    {
+        if (m.OutputShape.Length != 1)
+            throw new InvalidValueException($"{what} needs a classifier (an output of class scores), but this model's output has shape ({string.Join(",", m.OutputShape)}).");
+    }
+
+    public static Tensor Batch(CoreModel m, float[] image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int size = m.InputShape.Aggregate(1, (a, b) => a * b);
+        if (image.Length != size)
+            throw new ShapeException($"The model takes images of shape ({string.Join(",", m.InputShape)}) = {size} values (C,H,W row-major, scaled to [0,1]), but {image.Length} values were given.");
+        return TensorModule.ofArray([1, .. m.InputShape], image);
+    }
+
+    public static Tensor Batch(CoreModel m, IReadOnlyList<float[]> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int size = m.InputShape.Aggregate(1, (a, b) => a * b);
+        var data = new float[images.Count * size];
+        for (int i = 0; i < images.Count; i++)
+        {
+            var img = images[i] ?? throw new ArgumentNullException(nameof(images), $"Image {i} is null.");
+            if (img.Length != size)
+                throw new ShapeException($"Image {i} has {img.Length} values but the model takes images of shape ({string.Join(",", m.InputShape)}) = {size} values (C,H,W row-major).");
+            Array.Copy(img, 0, data, i * size, size);
+        }
+        return TensorModule.ofArray([images.Count, .. m.InputShape], data);
+    }
+
+    /// <summary>Probabilities [N, classes] as rows.</summary>
+    public static float[][] Probabilities(CoreModel m, Tensor batch, int batchSize = 128)
+    {
+        RequireClassifier(m, "Predict");
+        var p = Train.predict(batchSize, m, batch);
+        int n = p.Shape[0], c = p.Shape[1];
+        var flat = p.ToArray();
+        var rows = new float[n][];
+        for (int i = 0; i < n; i++) rows[i] = flat.AsSpan(i * c, c).ToArray();
+        return rows;
+    }
+
+    public static float[][] Probabilities(CoreModel m, CoreDataset ds, int batchSize = 128)
+    {
+        RequireClassifier(m, "Predict");
+        var rows = new List<float[]>(ds.Labels.Length);
+        foreach (var b in CoreDatasetModule.batches(batchSize, ds))
+            rows.AddRange(Probabilities(m, b.Images, batchSize));
+        return rows.ToArray();
+    }
+
+    public static EvaluationResult Evaluate(CoreModel m, CoreDataset ds, int batchSize, IReadOnlyList<string> classNames)
+    {
+        RequireClassifier(m, "Evaluate");
+        if (ds.Labels.Length == 0) throw new ArgumentException("The dataset is empty.", nameof(ds));
+        if (!ds.ImageShape.SequenceEqual(m.InputShape))
+            throw new ShapeException($"The dataset's images have shape ({string.Join(",", ds.ImageShape)}) but the model takes ({string.Join(",", m.InputShape)}) (C,H,W).");
+        int classes = m.OutputShape[0];
+        if (ds.ClassNames.Length > classes)
+            throw new ShapeException($"The dataset has {ds.ClassNames.Length} classes but the model only {classes} outputs.");
+        var counts = new int[classes, classes];
+        var wrong = new List<MisclassifiedExample>();
+        double lossSum = 0;
+        int correct = 0;
+        foreach (var b in CoreDatasetModule.batches(batchSize, ds))
+        {
+            // One pass: the logits give the loss exactly as Train.evaluate computes it, their softmax the predictions.
+            var logits = ModelModule.applyLogits(m, m.Params, Nn.Mode.Eval, EvalRng, b.Images);
+            lossSum += (double)LossModule.compute(Loss.SparseCategoricalCrossEntropy, logits, Targets.NewLabels(b.Labels)).ToScalar() * b.Labels.Length;
+            var probs = Nn.softmax(logits).ToArray();
+            for (int k = 0; k < b.Labels.Length; k++)
+            {
+                var row = probs.AsSpan(k * classes, classes);
+                int predicted = ArgMax(row), actual = b.Labels[k];
+                counts[actual, predicted]++;
+                if (predicted == actual) correct++;
+                else wrong.Add(new MisclassifiedExample(b.Indices[k], predicted, actual, row[predicted]));
+            }
+        }
+        int n = ds.Labels.Length;
+        return new EvaluationResult(lossSum / n, (double)correct / n, n, new ConfusionMatrix(counts, classNames), wrong.ToArray());
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int j = 1; j < row.Length; j++) if (row[j] > row[best]) best = j;
+        return best;
+    }
+
+    public static IReadOnlyList<FeatureMap> FeatureMaps(CoreModel m, float[] image)
+    {
+        var types = m.Layers.ToDictionary(l => l.Name, l => Layer.typeName(l.Spec));
+        return ModelModule.activations(m, Batch(m, image))
+            .Select(a => new FeatureMap(a.Item1, types[a.Item1], ReadOnly.Of(a.Item2.Shape[1..]), ReadOnly.Of(a.Item2.ToArray())))
+            .ToArray();
+    }
+
+    public static LayerFilters Filters(CoreModel m, string layerName)
+    {
+        ArgumentNullException.ThrowIfNull(layerName);
+        var layer = ModelModule.layer(layerName, m); // fails listing the layer names
+        var kernel = ParamTreeModule.tryFind(layerName + "/kernel", m.Params);
+        if (kernel is null || !kernel.Value.IsLeaf)
+        {
+            var withKernels = m.Layers.Where(l => ParamTreeModule.tryFind(l.Name + "/kernel", m.Params) is not null).Select(l => l.Name);
+            throw new InvalidValueException($"Layer '{layerName}' ({Layer.typeName(layer.Spec)}) has no weights; the layers with weights are: {string.Join(", ", withKernels)}.");
+        }
+        var k = ((ParamTree.Leaf)kernel.Value).Item;
+        var bias = ParamTreeModule.tryFind(layerName + "/bias", m.Params);
+        var b = bias is not null && bias.Value is ParamTree.Leaf leaf ? leaf.Item.ToArray() : [];
+        return new LayerFilters(layerName, Layer.typeName(layer.Spec), ReadOnly.Of(k.Shape), ReadOnly.Of(k.ToArray()), ReadOnly.Of(b));
+    }
+
+    public static SaliencyMap InputGradient(CoreModel m, float[] image, int classIndex)
+    {
+        RequireClassifier(m, "InputGradient");
+        int classes = m.OutputShape[0];
+        if (classIndex < 0 || classIndex >= classes)
+            throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"The model has classes 0..{classes - 1}.");
+        var x = Batch(m, image);
+        var mask = new float[classes];
+        mask[classIndex] = 1f;
+        var select = TensorModule.ofArray([1, classes], mask);
+        var score = FSharpFunc<Tensor, Tensor>.FromConverter(input =>
+            Ops.sum(Ops.mul(ModelModule.applyLogits(m, m.Params, Nn.Mode.Eval, EvalRng, input), select)));
+        var (value, grad) = Autodiff.valueAndGrad(score, x);
+        return new SaliencyMap(classIndex, value.ToScalar(), ReadOnly.Of(m.InputShape.ToArray()), ReadOnly.Of(grad.ToArray()));
+    }
+
+    public static void Save(string path, CoreModel m, IReadOnlyList<string> classNames, TrainingHistory? history, IReadOnlyDictionary<string, string>? metadata)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var records = ListModule.OfSeq((history?.Epochs ?? []).Where(e => e.Complete).Select(TrainingLoop.Record));
+        var meta = new FSharpMap<string, string>((metadata ?? new Dictionary<string, string>()).Select(kv => Tuple.Create(kv.Key, kv.Value)));
+        Serialization.save(path, new SavedModel(m, classNames.ToArray(), records, meta));
+    }
+
+    public static (CoreModel Model, string[] ClassNames, TrainingHistory History, IReadOnlyDictionary<string, string> Metadata) Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No model file at '{Path.GetFullPath(path)}'.", path);
+        var s = Serialization.load(path);
+        var history = new TrainingHistory(s.History.Select(TrainingLoop.Result).ToArray());
+        return (s.Model, s.ClassNames.ToArray(), history, s.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value));
+    }
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FuncCnn.Api;
+using Xunit;
+
+namespace FuncCnn.Api.Tests;
+
+/// <summary>Runs the built funccnn CLI as a process on small data: exit codes, messages, files written.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("funccnn-cli-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static readonly string Cli = Path.Combine(AppContext.BaseDirectory, "funccnn.dll");
+    private static readonly string MnistFolder = Datasets.Locate("mnist", out _) ?? throw new InvalidOperationException("MNIST not found for the CLI tests");
+
+    private sealed record Run(int ExitCode, string Out, string Err);
+
+    private Process Start(string[] args, IDictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Cli);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["FUNCCNN_DATA"] = "";
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        return Process.Start(info)!;
+    }
+
+    private Run Funccnn(params string[] args) => Funccnn(null, args);
+
+    private Run Funccnn(IDictionary<string, string>? env, params string[] args)
+    {
+        using var p = Start(args, env);
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(120_000), "funccnn did not finish in 2 minutes");
+        return new Run(p.ExitCode, output, err.Result);
+    }
+
+    private static void NoStackTrace(Run r) => Assert.DoesNotContain("   at ", r.Err);
+
+    [Fact]
+    public void Usage_errors_exit_2_with_a_short_message()
+    {
+        var none = Funccnn();
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("funccnn --help", none.Err);
+
+        var preset = Funccnn("train", "--model", "lenet", "--dataset", "letters");
+        Assert.Equal(2, preset.ExitCode);
+        Assert.Contains("unknown model preset 'lenet'", preset.Err);
+        Assert.Contains("seed-cnn", preset.Err);
+        NoStackTrace(preset);
+
+        var value = Funccnn("train", "--epochs", "many");
+        Assert.Equal(2, value.ExitCode);
+        Assert.Contains("--epochs", value.Err);
+
+        var dataset = Funccnn("train", "--dataset", "cifar");
+        Assert.Equal(2, dataset.ExitCode);
+        Assert.Contains("unknown dataset 'cifar'", dataset.Err);
+
+        var shape = Funccnn("train", "--model", "seed-cnn", "--dataset", "letters");
+        Assert.Equal(2, shape.ExitCode);
+        Assert.Contains("--model o-vs-x", shape.Err);
+
+        Assert.Equal(0, Funccnn("--help").ExitCode);
+    }
+
+    [Fact]
+    public void Failures_exit_1_with_the_cause_and_no_stack_trace()
+    {
+        var missing = Funccnn("eval", "--model", "nothing.fcnn", "--dataset", "letters");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("nothing.fcnn", missing.Err);
+        NoStackTrace(missing);
+
+        var data = Funccnn("train", "--dataset", "fashion-mnist", "--data", Path.Combine(_dir.FullName, "nowhere"));
+        Assert.Equal(1, data.ExitCode);
+        Assert.Contains("dataset fashion-mnist not found", data.Err);
+        Assert.Contains("apt-get install", data.Err);
+        NoStackTrace(data);
+
+        var verbose = Funccnn("eval", "--model", "nothing.fcnn", "--verbose");
+        Assert.Equal(1, verbose.ExitCode);
+        Assert.Contains("   at ", verbose.Err);
+    }
+
+    [Fact]
+    public void Train_writes_the_run_folder_and_summary_and_predict_read_it()
+    {
+        var train = Funccnn("train", "--model", "o-vs-x", "--dataset", "letters", "--epochs", "30", "--batch", "4", "--lr", "0.05", "--out", "letters");
+        Assert.True(train.ExitCode == 0, train.Err);
+        Assert.Contains("test accuracy", train.Out);
+        var run = Path.Combine(_dir.FullName, "letters");
+        foreach (var f in new[] { "model.fcnn", "history.csv", "history.json", "summary.txt", "metrics.json" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        Assert.Contains(run, train.Out);
+        Assert.Equal(31, File.ReadAllLines(Path.Combine(run, "history.csv")).Length);
+        Assert.Equal(30, TrainingHistory.FromJson(File.ReadAllText(Path.Combine(run, "history.json"))).Epochs.Count);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        Assert.Equal(10, metrics.RootElement.GetProperty("testExamples").GetInt32());
+        Assert.Equal(["O", "X"], Model.Load(Path.Combine(run, "model.fcnn")).ClassNames);
+
+        var summary = Funccnn("summary", "--model", Path.Combine(run, "model.fcnn"));
+        Assert.Equal(0, summary.ExitCode);
+        Assert.Contains("Total params: 40", summary.Out);
+        Assert.Contains("classes: O, X", summary.Out);
+
+        var predict = Funccnn("predict", "--model", Path.Combine(run, "model.fcnn"), "--dataset", "letters", "--index", "7");
+        Assert.Equal(0, predict.ExitCode);
+        Assert.Contains("actual    X", predict.Out);
+
+        var both = Funccnn("predict", "--model", Path.Combine(run, "model.fcnn"));
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("--image FILE or --index N", both.Err);
+    }
+
+    [Fact]
+    public void Mnist_train_eval_and_predict_from_image_files()
+    {
+        var train = Funccnn("train", "--model", "fashion-dense", "--dataset", "mnist", "--data", MnistFolder, "--limit", "2000", "--test-limit", "300", "--epochs", "2", "--out", "mnist");
+        Assert.True(train.ExitCode == 0, train.Err);
+        Assert.Contains("epoch 2/2", train.Out);
+        var model = Path.Combine(_dir.FullName, "mnist", "model.fcnn");
+
+        var eval = Funccnn("eval", "--model", model, "--dataset", "mnist", "--data", MnistFolder, "--limit", "200");
+        Assert.Equal(0, eval.ExitCode);
+        Assert.Contains("mnist/test: 200 images", eval.Out);
+        Assert.Contains("confusion matrix", eval.Out);
+
+        var seven = Mnist.Test.Image(0).Select(v => (byte)MathF.Round(v * 255)).ToArray();
+        var pgm = Path.Combine(_dir.FullName, "seven.pgm");
+        File.WriteAllBytes(pgm, [.. "P5\n# test image 0\n28 28\n255\n"u8.ToArray(), .. seven]);
+        var raw = Path.Combine(_dir.FullName, "seven.raw");
+        File.WriteAllBytes(raw, seven);
+        var expected = Model.Load(model).Predict(Mnist.Test.Image(0)).ClassName;
+        foreach (var file in new[] { pgm, raw })
+        {
+            var p = Funccnn("predict", "--model", model, "--image", file);
+            Assert.Equal(0, p.ExitCode);
+            Assert.StartsWith($"predicted {expected} ", p.Out);
+        }
+        File.WriteAllBytes(raw, seven[..700]);
+        var bad = Funccnn("predict", "--model", model, "--image", raw);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("784 bytes (28x28", bad.Err);
+        NoStackTrace(bad);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_after_the_current_batch_and_keeps_what_was_trained()
+    {
+        using var p = Start(["train", "--model", "fashion-dense", "--dataset", "mnist", "--data", MnistFolder, "--limit", "20000", "--epochs", "500", "--batch", "64", "--out", "interrupted"]);
+        var err = p.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        string? line;
+        while ((line = p.StandardOutput.ReadLine()) != null)
+        {
+            output.AppendLine(line);
+            if (line.StartsWith("epoch 1/500")) break;
+        }
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        output.Append(p.StandardOutput.ReadToEnd());
+        Assert.True(p.WaitForExit(60_000));
+        var errors = await err;
+        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {errors}\n{output}");
+        Assert.Contains("interrupted in epoch", output.ToString());
+        var run = Path.Combine(_dir.FullName, "interrupted");
+        var history = TrainingHistory.FromJson(File.ReadAllText(Path.Combine(run, "history.json")));
+        Assert.InRange(history.Epochs.Count, 1, 499);
+        Assert.True(history.Cancelled);
+        Assert.True(File.Exists(Path.Combine(run, "model.fcnn")));
+    }
+
+    [Fact]
+    public void Bench_prints_the_median_and_a_json_line()
+    {
+        var bench = Funccnn("bench", "--model", "fashion-dense", "--batch", "32", "--warmup", "1", "--steps", "3");
+        Assert.Equal(0, bench.ExitCode);
+        var json = bench.Out.Split('\n').Single(l => l.StartsWith('{'));
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal("fashion-dense", doc.RootElement.GetProperty("model").GetString());
+        Assert.Equal(3, doc.RootElement.GetProperty("steps").GetInt32());
+        Assert.True(doc.RootElement.GetProperty("images_per_s").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Demo_trains_on_mnist_when_found_and_says_how_to_get_data_otherwise()
+    {
+        var root = Path.GetDirectoryName(MnistFolder)!;
+        var demo = Funccnn(new Dictionary<string, string> { ["FUNCCNN_DATA"] = root }, "demo", "--limit", "256", "--test-limit", "100", "--epochs", "1", "--out", "demo");
+        Assert.True(demo.ExitCode == 0, demo.Err);
+        Assert.Contains("found mnist", demo.Out);
+        Assert.Contains("test accuracy", demo.Out);
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "demo", "model.fcnn")));
+        Assert.Contains(Path.Combine(_dir.FullName, "demo"), demo.Out);
+
+        if (Datasets.Locate("fashion-mnist", out _) is null)
+        {
+            var none = Funccnn(new Dictionary<string, string> { ["FUNCCNN_DATA"] = _dir.FullName }, "demo");
+            Assert.Equal(1, none.ExitCode);
+            Assert.Contains("apt-get install -y dataset-fashion-mnist", none.Err);
+            NoStackTrace(none);
+        }
+    }
+}

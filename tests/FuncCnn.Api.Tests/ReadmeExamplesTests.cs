@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace FuncCnn.Api.Tests;
+
+/// <summary>
+/// Every C# and F# code block of the README (and of docs/README-api.md) is a verbatim part of an
+/// examples/ program, which the build compiles: a sample cannot rot without this test failing.
+/// </summary>
+public partial class ReadmeExamplesTests
+{
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "FuncCnn.sln"))) return d.FullName;
+        throw new InvalidOperationException("FuncCnn.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string Normalize(string s) => s.Replace("\r\n", "\n").Trim('\n');
+
+    [GeneratedRegex(@"^```(csharp|fsharp)[ \t]*\n(.*?)^```[ \t]*$", RegexOptions.Singleline | RegexOptions.Multiline)]
+    private static partial Regex CodeBlock();
+
+    public static TheoryData<string> Documents()
+    {
+        var data = new TheoryData<string>();
+        foreach (var doc in new[] { "README.md", "docs/README-api.md" })
+            if (File.Exists(Path.Combine(RepoRoot(), doc))) data.Add(doc);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public void Every_code_block_is_part_of_a_compiled_example(string document)
+    {
+        var root = RepoRoot();
+        var sources = Directory.EnumerateFiles(Path.Combine(root, "examples"), "*.*", SearchOption.AllDirectories)
+            .Where(f => (f.EndsWith(".cs") || f.EndsWith(".fs")) && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Select(f => Normalize(File.ReadAllText(f))).ToList();
+        var text = Normalize(File.ReadAllText(Path.Combine(root, document)));
+        var blocks = CodeBlock().Matches(text);
+        if (document == "docs/README-api.md") Assert.True(blocks.Count >= 3, $"{document}: expected the C# and F# quick starts, found {blocks.Count} code blocks");
+        foreach (Match m in blocks)
+        {
+            var block = Normalize(m.Groups[2].Value);
+            Assert.True(sources.Any(s => s.Contains(block)), $"{document}: this {m.Groups[1].Value} block is not in any examples/ source:\n{block}");
+        }
+    }
+
+    [Fact]
+    public void The_quick_starts_are_in_the_api_docs()
+    {
+        var root = RepoRoot();
+        var docs = Normalize(File.ReadAllText(Path.Combine(root, "docs", "README-api.md")));
+        foreach (var (file, marker) in new[] { ("examples/FuncCnn.Examples.CSharp/Program.cs", "quickstart"), ("examples/FuncCnn.Examples.CSharp/Program.cs", "inspect"), ("examples/FuncCnn.Examples.FSharp/Program.fs", "quickstart") })
+        {
+            var source = Normalize(File.ReadAllText(Path.Combine(root, file)));
+            var region = Normalize(source.Split($"// {marker}:begin\n")[1].Split($"// {marker}:end")[0]);
+            Assert.Contains("```" + (file.EndsWith(".fs") ? "fsharp" : "csharp") + "\n" + region + "\n```", docs);
+        }
+    }
+}
