@@ -140,7 +140,7 @@ internal static class Commands
         if (report is not null) files.Add(report);
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}:");
         foreach (var f in files) Console.WriteLine($"  {Path.GetRelativePath(outDir, f)}");
-        if (report is null) Console.WriteLine("  (no report: the report writer is not part of this build yet)");
+        if (report is not null) Console.WriteLine($"open {Path.GetFullPath(report)} to see the report");
         return history.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 

@@ -1,6 +1,8 @@
 namespace FuncCnn.Cli;
 
+using System.Globalization;
 using FuncCnn.Api;
+using FuncCnn.Reports;
 
 /// <summary>Everything a finished (or interrupted) training run produced, for the report.</summary>
 /// <param name="OutputFolder">The run's folder (model.fcnn, history.csv, ... are already there).</param>
@@ -17,13 +19,24 @@ internal sealed record TrainingRun(string OutputFolder, string ModelName, string
 internal static class ReportWriter
 {
     /// <summary>
-    /// Writes the report into <c>run.OutputFolder/report</c> and returns its main file, or null when no
-    /// report is written. Placeholder: the report library (FuncCnn.Reports, Report.Write) is wired in here
-    /// once its branch is merged; until then nothing is written, and train/demo say so.
+    /// Writes the report into <c>run.OutputFolder/report</c> and returns its index.html. When librsvg
+    /// or cairo is missing the report is written as SVG only, and the console says which package to install.
     /// </summary>
     public static string? TryWrite(TrainingRun run)
     {
-        _ = run;
-        return null;
+        var folder = Path.Combine(run.OutputFolder, "report");
+        var inv = CultureInfo.InvariantCulture;
+        var title = $"{run.ModelName} on {run.DatasetName}, {run.History.Epochs.Count} epoch{(run.History.Epochs.Count == 1 ? "" : "s")}";
+        var headlines = new List<Headline>
+        {
+            new("Batch size", run.Options.BatchSize.ToString(inv)),
+            new("Optimizer", $"{run.Options.Optimizer} {run.Options.LearningRate.ToString(inv)}"),
+            new("Seed", run.Options.Seed.ToString(inv)),
+        };
+        var data = TrainingReport.From(run.Model, run.History, run.Test, title, headlines: headlines);
+        var options = new ReportOptions { WritePng = PngExporter.IsAvailable };
+        if (!options.WritePng)
+            Console.WriteLine("note: PNG export needs librsvg and cairo (apt-get install -y librsvg2-2 libcairo2); writing the report as SVG only");
+        return Report.Write(folder, data, options).IndexPath;
     }
 }

@@ -1,0 +1,119 @@
+using System.Globalization;
+using Api = FuncCnn.Api;
+
+namespace FuncCnn.Reports;
+
+/// <summary>
+/// The report of a model trained through the C# API: maps the model, its history and a test set
+/// onto <see cref="ReportData"/> and writes it with <see cref="Report.Write"/>.
+/// </summary>
+public static class TrainingReport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>
+    /// Gathers what the charts need: the curves from the history, the first convolution's filters,
+    /// predictions for every test image (the confusion matrix, prediction grid and errors come
+    /// from them), the feature maps of one test image and the model summary.
+    /// </summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="history">Its training history.</param>
+    /// <param name="test">Labelled test images the model has not trained on.</param>
+    /// <param name="title">The report's title; by default the test set's name.</param>
+    /// <param name="featureMapImage">Which test image the feature maps are drawn for.</param>
+    /// <param name="headlines">More headline numbers for the index page (seed, batch size, ...).</param>
+    /// <exception cref="ArgumentException">The test set is empty, or its images do not fit the model.</exception>
+    public static ReportData From(Api.Model model, Api.TrainingHistory history, Api.Dataset test, string? title = null,
+        int featureMapImage = 0, IReadOnlyList<Headline>? headlines = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(test);
+        if (test.Count == 0)
+            throw new ArgumentException("The test set is empty; the report needs labelled test images.", nameof(test));
+        if (featureMapImage < 0 || featureMapImage >= test.Count)
+            throw new ArgumentOutOfRangeException(nameof(featureMapImage), $"Image {featureMapImage} is outside the {test.Count} test images.");
+
+        var (height, width) = ImageSize(test.ImageShape);
+        var classNames = model.ClassNames.Count > 0 ? model.ClassNames : test.ClassNames;
+        var predictions = Predictions(model, test, height, width);
+        var trueProbabilityLoss = predictions.Average(p => p.Loss);
+        return new ReportData(title ?? test.Name, classNames)
+        {
+            History = history.Epochs.Select(e => new EpochMetrics(e.Epoch, e.TrainLoss, e.TrainAccuracy ?? double.NaN,
+                e.ValidationLoss, e.ValidationAccuracy, e.Seconds)).ToList(),
+            FirstConvFilters = FirstConvFilters(model),
+            Predictions = predictions.Select(p => p.Prediction).ToList(),
+            FeatureMaps = FeatureMaps(model, test, featureMapImage, height, width, classNames),
+            Summary = Summary(model),
+            TestLoss = trueProbabilityLoss,
+            Headlines = headlines ?? [],
+        };
+    }
+
+    /// <summary>
+    /// Writes the report of a training run into <paramref name="folder"/>: every chart as SVG and
+    /// (when librsvg and cairo are installed, see <see cref="PngExporter.IsAvailable"/>) PNG, and index.html.
+    /// </summary>
+    /// <returns>What was written.</returns>
+    public static WrittenReport Write(string folder, Api.Model model, Api.TrainingHistory history, Api.Dataset test,
+        string? title = null, ReportOptions? options = null) =>
+        Report.Write(folder, From(model, history, test, title), options);
+
+    private sealed record Scored(Prediction Prediction, double Loss);
+
+    private static (int Height, int Width) ImageSize(IReadOnlyList<int> shape) => shape.Count switch
+    {
+        3 => (shape[1], shape[2]),
+        2 => (shape[0], shape[1]),
+        _ => throw new ArgumentException($"Test images of shape ({string.Join(",", shape)}) are not images; the report needs (C,H,W)."),
+    };
+
+    /// <summary>Predicts every test image; the loss is the cross-entropy of the true class.</summary>
+    private static List<Scored> Predictions(Api.Model model, Api.Dataset test, int height, int width)
+    {
+        var predicted = model.Predict(test);
+        var scored = new List<Scored>(predicted.Count);
+        for (var i = 0; i < predicted.Count; i++)
+        {
+            var p = predicted[i];
+            var label = test.Label(i);
+            var pixels = test.Image(i);
+            var image = new GrayImage(pixels.Length == height * width ? pixels : pixels[..(height * width)], height, width);
+            var trueProbability = label < p.Probabilities.Count ? p.Probabilities[label] : 0f;
+            scored.Add(new Scored(new Prediction(image, label, p.Class, p.Confidence), -Math.Log(Math.Max(trueProbability, 1e-12))));
+        }
+        return scored;
+    }
+
+    private static FilterBank? FirstConvFilters(Api.Model model)
+    {
+        var conv = model.Layers.FirstOrDefault(l => l.Type == "Conv2D");
+        if (conv is null) return null;
+        var f = model.Filters(conv.Name);
+        var s = f.Shape;
+        return new FilterBank(conv.Name, f.Weights.ToArray(), s[0], s[1], s[2], s[3]);
+    }
+
+    /// <summary>The feature maps of the convolution and pooling layers for one image.</summary>
+    private static FeatureMapSet? FeatureMaps(Api.Model model, Api.Dataset test, int index, int height, int width, IReadOnlyList<string> classNames)
+    {
+        var pixels = test.Image(index);
+        var layers = model.FeatureMaps(pixels)
+            .Where(m => m.Shape.Count == 3 && m.Type is "Conv2D" or "MaxPool2D" or "AvgPool2D" or "Conv2DTranspose")
+            .Select(m => new FeatureMapLayer(m.Layer, m.Values.ToArray(), m.Shape[0], m.Shape[1], m.Shape[2]))
+            .ToList();
+        if (layers.Count == 0) return null;
+        var input = new GrayImage(pixels.Length == height * width ? pixels : pixels[..(height * width)], height, width);
+        var label = test.Label(index);
+        var name = label < classNames.Count ? classNames[label] : label.ToString(Inv);
+        return new FeatureMapSet(input, layers, $"test image {index} ({name})");
+    }
+
+    private static ModelSummary Summary(Api.Model model)
+    {
+        var summary = model.Summary();
+        var rows = summary.Rows.Select(r => new SummaryRow(r.Layer, r.Type, "(" + string.Join(", ", r.OutputShape) + ")", r.Parameters)).ToList();
+        return new ModelSummary("model", "(" + string.Join(", ", model.InputShape) + ")", rows);
+    }
+}
