@@ -1,6 +1,7 @@
 // The C# quick start of the README, verbatim between the markers (a test checks it).
 // Run: dotnet run -c Release --project examples/FuncCnn.Examples.CSharp
 using FuncCnn.Api;
+using FuncCnn.Reports;
 
 // quickstart:begin
 var (train, test) = Datasets.Mnist();   // $FUNCCNN_DATA/mnist or ../shared/datasets/mnist
@@ -20,6 +21,8 @@ var (trained, history) = model.Fit(train, options, progress);
 var result = trained.Evaluate(test);
 Console.WriteLine($"\ntest accuracy {result.Accuracy:P2}, {result.Misclassified.Count} mistakes");
 trained.Save("mnist.fcnn", history);
+var report = TrainingReport.Write("mnist-report", trained, history, test);  // charts as SVG + PNG
+Console.WriteLine($"report: {report.IndexPath}");
 // quickstart:end
 
 // inspect:begin

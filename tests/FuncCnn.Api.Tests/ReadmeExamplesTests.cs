@@ -4,7 +4,7 @@ using Xunit;
 namespace FuncCnn.Api.Tests;
 
 /// <summary>
-/// Every C# and F# code block of the README (and of docs/README-api.md) is a verbatim part of an
+/// Every C# and F# code block of the README is a verbatim part of an
 /// examples/ program, which the build compiles: a sample cannot rot without this test failing.
 /// </summary>
 public partial class ReadmeExamplesTests
@@ -24,7 +24,7 @@ public partial class ReadmeExamplesTests
     public static TheoryData<string> Documents()
     {
         var data = new TheoryData<string>();
-        foreach (var doc in new[] { "README.md", "docs/README-api.md" })
+        foreach (var doc in new[] { "README.md" })
             if (File.Exists(Path.Combine(RepoRoot(), doc))) data.Add(doc);
         return data;
     }
@@ -39,7 +39,7 @@ public partial class ReadmeExamplesTests
             .Select(f => Normalize(File.ReadAllText(f))).ToList();
         var text = Normalize(File.ReadAllText(Path.Combine(root, document)));
         var blocks = CodeBlock().Matches(text);
-        if (document == "docs/README-api.md") Assert.True(blocks.Count >= 3, $"{document}: expected the C# and F# quick starts, found {blocks.Count} code blocks");
+        if (document == "README.md") Assert.True(blocks.Count >= 3, $"{document}: expected the C# and F# quick starts, found {blocks.Count} code blocks");
         foreach (Match m in blocks)
         {
             var block = Normalize(m.Groups[2].Value);
@@ -48,10 +48,10 @@ public partial class ReadmeExamplesTests
     }
 
     [Fact]
-    public void The_quick_starts_are_in_the_api_docs()
+    public void The_quick_starts_are_in_the_readme()
     {
         var root = RepoRoot();
-        var docs = Normalize(File.ReadAllText(Path.Combine(root, "docs", "README-api.md")));
+        var docs = Normalize(File.ReadAllText(Path.Combine(root, "README.md")));
         foreach (var (file, marker) in new[] { ("examples/FuncCnn.Examples.CSharp/Program.cs", "quickstart"), ("examples/FuncCnn.Examples.CSharp/Program.cs", "inspect"), ("examples/FuncCnn.Examples.FSharp/Program.fs", "quickstart") })
         {
             var source = Normalize(File.ReadAllText(Path.Combine(root, file)));
