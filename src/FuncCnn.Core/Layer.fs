@@ -112,7 +112,8 @@ module Layer =
         | ActivationLayer(n, _) -> ActivationLayer(n, a)
         | other -> other
 
-    let private activationName (a: Activation) =
+    /// The Keras name of an activation ("relu"), as written in summaries and model files.
+    let activationName (a: Activation) =
         match a with
         | Linear -> "linear"
         | Relu -> "relu"

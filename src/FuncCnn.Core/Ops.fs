@@ -24,12 +24,12 @@ let private broadcastStrides (shape: int[]) (outShape: int[]) =
         let j = i - (rank - shape.Length)
         if j < 0 || shape.[j] = 1 then 0 else s.[j])
 
-/// Calls `f outIndex srcIndex` for every element of `outShape`, walking a source of `srcShape`.
-let inline private forEachBroadcast (srcShape: int[]) (outShape: int[]) ([<InlineIfLambda>] f: int -> int -> unit) =
-    let rank = outShape.Length
-    let bs = broadcastStrides srcShape outShape
+/// Calls `f outIndex srcIndex` for every element of `shape` in row-major order, where the source
+/// index advances by `srcStrides` per dimension (0 on a broadcast one, permuted for a transpose).
+let inline private forEachStrided (shape: int[]) (srcStrides: int[]) ([<InlineIfLambda>] f: int -> int -> unit) =
+    let rank = shape.Length
     let idx = Array.zeroCreate rank
-    let total = Shape.numel outShape
+    let total = Shape.numel shape
     let mutable src = 0
     for o in 0 .. total - 1 do
         f o src
@@ -38,12 +38,16 @@ let inline private forEachBroadcast (srcShape: int[]) (outShape: int[]) ([<Inlin
         let mutable carry = true
         while carry && d >= 0 do
             idx.[d] <- idx.[d] + 1
-            src <- src + bs.[d]
-            if idx.[d] < outShape.[d] then carry <- false
+            src <- src + srcStrides.[d]
+            if idx.[d] < shape.[d] then carry <- false
             else
-                src <- src - bs.[d] * idx.[d]
+                src <- src - srcStrides.[d] * idx.[d]
                 idx.[d] <- 0
                 d <- d - 1
+
+/// Calls `f outIndex srcIndex` for every element of `outShape`, walking a source of `srcShape`.
+let inline private forEachBroadcast (srcShape: int[]) (outShape: int[]) ([<InlineIfLambda>] f: int -> int -> unit) =
+    forEachStrided outShape (broadcastStrides srcShape outShape) f
 
 /// Values of `src` repeated out to `outShape`.
 let private expand (src: float32[]) (srcShape: int[]) (outShape: int[]) =
@@ -237,20 +241,7 @@ let permute (perm: int[]) (x: Tensor) =
     let inStrides = Shape.strides x.Dims
     let permuteData (src: float32[]) (srcStridesInOutOrder: int[]) (shape: int[]) =
         let out = Array.zeroCreate src.Length
-        let idx = Array.zeroCreate r
-        let mutable s = 0
-        for o in 0 .. out.Length - 1 do
-            out.[o] <- src.[s]
-            let mutable d = r - 1
-            let mutable carry = true
-            while carry && d >= 0 do
-                idx.[d] <- idx.[d] + 1
-                s <- s + srcStridesInOutOrder.[d]
-                if idx.[d] < shape.[d] then carry <- false
-                else
-                    s <- s - srcStridesInOutOrder.[d] * idx.[d]
-                    idx.[d] <- 0
-                    d <- d - 1
+        forEachStrided shape srcStridesInOutOrder (fun o s -> out.[o] <- src.[s])
         out
     let y = if x.Numel = 0 then [||] else permuteData x.Data (perm |> Array.map (fun p -> inStrides.[p])) outShape
     // the inverse permutation carries the gradient back

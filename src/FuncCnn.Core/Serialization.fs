@@ -47,13 +47,7 @@ module Serialization =
 
     // ---- writing the manifest
 
-    let private activationName (a: Activation) =
-        match a with
-        | Linear -> "linear"
-        | Relu -> "relu"
-        | Tanh -> "tanh"
-        | Sigmoid -> "sigmoid"
-        | Softmax -> "softmax"
+    let private activationName = Layer.activationName
 
     let private initName (i: Initializer) =
         match i with
