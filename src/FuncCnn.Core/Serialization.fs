@@ -137,6 +137,7 @@ module Serialization =
                 writeOptional w "valAccuracy" e.ValAccuracy
                 w.WriteNumber("learningRate", float e.LearningRate)
                 w.WriteNumber("seconds", e.Seconds)
+                w.WriteBoolean("complete", e.Complete)
                 w.WriteEndObject()
             w.WriteEndArray()
             w.WriteEndObject()
@@ -264,7 +265,10 @@ module Serialization =
                   ValLoss = optionalFloat e "valLoss"
                   ValAccuracy = optionalFloat e "valAccuracy"
                   LearningRate = float32 ((prop file e "learningRate").GetDouble())
-                  Seconds = (prop file e "seconds").GetDouble() } ]
+                  Seconds = (prop file e "seconds").GetDouble()
+                  Complete = (match e.TryGetProperty "complete" with
+                              | true, c when c.ValueKind = JsonValueKind.False -> false
+                              | _ -> true) } ]
         | _ -> []
 
     /// Reads a model from a file's bytes; `name` is used in error messages.

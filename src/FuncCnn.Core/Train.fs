@@ -51,10 +51,23 @@ type EpochRecord =
       ValAccuracy: float option
       /// The rate of the epoch's last step.
       LearningRate: float32
-      Seconds: float }
+      Seconds: float
+      /// False for an epoch that training was stopped in the middle of (its losses cover the
+      /// batches that ran; it has no validation values).
+      Complete: bool }
 
 /// Progress after one batch (1-based numbers), for progress bars.
-type BatchProgress = { ProgressEpoch: int; Batch: int; Batches: int; BatchLoss: float32 }
+type BatchProgress =
+    { ProgressEpoch: int
+      Batch: int
+      Batches: int
+      BatchLoss: float32
+      /// Mean loss over the epoch's batches so far, weighted by batch size.
+      RunningLoss: float
+      /// Accuracy over the epoch's examples so far (categorical losses only).
+      RunningAccuracy: float option
+      /// Examples of this epoch trained on so far.
+      Seen: int }
 
 /// Everything `step` and `fit` need besides the model and the data.
 type TrainConfig =
@@ -72,7 +85,10 @@ type TrainConfig =
       Shuffle: bool
       EarlyStopping: EarlyStopping option
       OnEpoch: EpochRecord -> unit
-      OnBatch: BatchProgress -> unit }
+      OnBatch: BatchProgress -> unit
+      /// Asked before every batch: true stops training there, keeping what was trained
+      /// (a cancellation token, Ctrl+C). The result then says Cancelled.
+      ShouldStop: unit -> bool }
 
 /// Where training is: the model with its current parameters, the optimizer state and the
 /// generator for the next step's dropout.
@@ -91,6 +107,8 @@ type FitResult =
       /// The epoch (1-based) early stopping judged best, if it was used.
       BestEpoch: int option
       StoppedEarly: bool
+      /// ShouldStop ended training before the last epoch was complete.
+      Cancelled: bool
       FinalState: TrainState }
 
 module Examples =
@@ -171,7 +189,8 @@ module Train =
           Shuffle = true
           EarlyStopping = None
           OnEpoch = ignore
-          OnBatch = ignore }
+          OnBatch = ignore
+          ShouldStop = fun () -> false }
 
     /// The starting state for a model: fresh optimizer moments and the dropout generator of the seed.
     let init (config: TrainConfig) (model: Model) : TrainState =
@@ -284,20 +303,30 @@ module Train =
         | ValLoss | TrainLoss -> current < best - minDelta
         | ValAccuracy | TrainAccuracy -> current > best + minDelta
 
-    /// One epoch as a fold over its batches; fails naming epoch and batch on a non-finite loss.
+    /// One epoch as a fold over its batches, stopping early when config.ShouldStop says so; fails
+    /// naming epoch and batch on a non-finite loss. Returns the state, the summed loss, the correct
+    /// count, the examples seen and whether it was stopped.
     let private runEpoch (config: TrainConfig) (epoch: int) (train: Examples) (state: TrainState) =
         let order =
             if config.Shuffle then Rng.create config.Seed |> Rng.fold "shuffle" |> Rng.fold (string epoch) |> Rng.permutation train.Count
             else Array.init train.Count id
         let batches = Examples.batchIndices config.BatchSize order
-        batches
-        |> Array.indexed
-        |> Array.fold (fun (state, lossSum, correct) (b, idx) ->
-            let x, t = train.Gather idx
-            let state', r = stepWith config state x t
-            if not (Single.IsFinite r.StepLoss) then raise (TrainingDivergedException(epoch, b + 1, r.StepLoss))
-            config.OnBatch { ProgressEpoch = epoch; Batch = b + 1; Batches = batches.Length; BatchLoss = r.StepLoss }
-            state', lossSum + float r.StepLoss * float r.Count, correct + r.Correct) (state, 0.0, 0)
+        let categorical = Loss.isCategorical config.Loss
+        let rec go b (state: TrainState) lossSum correct seen =
+            if b = batches.Length then state, lossSum, correct, seen, false
+            elif config.ShouldStop () then state, lossSum, correct, seen, true
+            else
+                let x, t = train.Gather batches.[b]
+                let state', r = stepWith config state x t
+                if not (Single.IsFinite r.StepLoss) then raise (TrainingDivergedException(epoch, b + 1, r.StepLoss))
+                let lossSum, correct, seen = lossSum + float r.StepLoss * float r.Count, correct + r.Correct, seen + r.Count
+                config.OnBatch
+                    { ProgressEpoch = epoch; Batch = b + 1; Batches = batches.Length; BatchLoss = r.StepLoss
+                      RunningLoss = lossSum / float seen
+                      RunningAccuracy = (if categorical then Some(float correct / float seen) else None)
+                      Seen = seen }
+                go (b + 1) state' lossSum correct seen
+        go 0 state 0.0 0 0
 
     /// Trains a model: a fold over epochs and, inside each, over seeded shuffled batches, with
     /// validation, a learning-rate schedule, early stopping and a per-epoch callback. Same seed and
@@ -314,15 +343,30 @@ module Train =
         config.EarlyStopping |> Option.iter (fun es ->
             if es.Patience < 0 then Fail.value "early stopping patience must be at least 0, got %d" es.Patience
             match es.Monitor, validation with
-            | (ValLoss | ValAccuracy), None -> Fail.value "early stopping monitors %A but there is no validation data" es.Monitor
+            | (ValLoss | ValAccuracy), None ->
+                Fail.value "early stopping monitors %A but there is no validation data; set a validation split (e.g. 0.1) or monitor the training loss" es.Monitor
             | _ -> ())
         let categorical = Loss.isCategorical config.Loss
         // (state, history newest first, best (epoch, value, params), epochs without improvement)
         let rec loop epoch (state: TrainState) history best wait =
-            if epoch > config.Epochs then state, history, best, false
+            if epoch > config.Epochs then state, history, best, false, false
             else
                 let clock = Stopwatch.StartNew()
-                let state', lossSum, correct = runEpoch config epoch train state
+                let state', lossSum, correct, seen, stopped = runEpoch config epoch train state
+                let rate = config.Schedule (max 0 (state'.Optimizer.Step - 1))
+                if stopped then
+                    // an interrupted epoch: what its batches measured, no validation, no early stopping
+                    let partial =
+                        { Epoch = epoch
+                          TrainLoss = (if seen = 0 then nan else lossSum / float seen)
+                          TrainAccuracy = (if categorical && seen > 0 then Some(float correct / float seen) else None)
+                          ValLoss = None
+                          ValAccuracy = None
+                          LearningRate = rate
+                          Seconds = clock.Elapsed.TotalSeconds
+                          Complete = false }
+                    state', (if seen = 0 then history else partial :: history), best, false, true
+                else
                 let eval = validation |> Option.map (evaluate config.Loss config.BatchSize state'.Model)
                 let record =
                     { Epoch = epoch
@@ -330,8 +374,9 @@ module Train =
                       TrainAccuracy = (if categorical then Some(float correct / float train.Count) else None)
                       ValLoss = eval |> Option.map (fun e -> e.EvalLoss)
                       ValAccuracy = eval |> Option.bind (fun e -> e.Accuracy)
-                      LearningRate = config.Schedule (max 0 (state'.Optimizer.Step - 1))
-                      Seconds = clock.Elapsed.TotalSeconds }
+                      LearningRate = rate
+                      Seconds = clock.Elapsed.TotalSeconds
+                      Complete = true }
                 config.OnEpoch record
                 let history = record :: history
                 match config.EarlyStopping with
@@ -342,9 +387,9 @@ module Train =
                         match best with
                         | Some(_, b, _) when not (improves es.Monitor es.MinDelta b value) -> best, wait + 1
                         | _ -> Some(epoch, value, state'.Model.Params), 0
-                    if wait > 0 && wait >= es.Patience then state', history, best, true
+                    if wait > 0 && wait >= es.Patience then state', history, best, true, false
                     else loop (epoch + 1) state' history best wait
-        let final, history, best, stopped = loop 1 start [] None 0
+        let final, history, best, stoppedEarly, cancelled = loop 1 start [] None 0
         let trained =
             match config.EarlyStopping, best with
             | Some es, Some(_, _, p) when es.RestoreBest -> { final.Model with Params = p }
@@ -352,7 +397,8 @@ module Train =
         { Trained = trained
           History = List.rev history
           BestEpoch = best |> Option.map (fun (e, _, _) -> e)
-          StoppedEarly = stopped
+          StoppedEarly = stoppedEarly
+          Cancelled = cancelled
           FinalState = final }
 
     /// Trains a model from fresh optimizer state (see fitFrom).

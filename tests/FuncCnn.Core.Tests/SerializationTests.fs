@@ -19,7 +19,7 @@ let private bits (t: Tensor) = t.ToArray() |> Array.map BitConverter.SingleToInt
 let private sample () =
     let model = Model.build (Rng.create 5L) Zoo.mnistInput Zoo.mnist5x5
     let history =
-        [ { Epoch = 1; TrainLoss = 0.5; TrainAccuracy = Some 0.8; ValLoss = None; ValAccuracy = None; LearningRate = 1e-3f; Seconds = 1.25 } ]
+        [ { Epoch = 1; TrainLoss = 0.5; TrainAccuracy = Some 0.8; ValLoss = None; ValAccuracy = None; LearningRate = 1e-3f; Seconds = 1.25; Complete = true } ]
     { Model = model; ClassNames = Array.init 10 string; History = history; Metadata = Map [ "dataset", "mnist"; "seed", "5" ] }
 
 let private images = Tensor.ofArray [| 3; 1; 28; 28 |] (Rng.uniform 0.0f 1.0f (3 * 784) (Rng.create 9L))

@@ -101,6 +101,29 @@ let ``same seed, same data: bit-identical history and parameters; another seed d
     Assert.NotEqual<(string * int[]) list>(bits a.Trained, bits c.Trained)
 
 [<Fact>]
+let ``ShouldStop ends training at a batch boundary with a partial, marked epoch`` () =
+    let images, labels = squares 96 4 6L
+    let model = Model.build (Rng.create 1L) [| 1; 12; 12 |] smallCnn
+    let progress = ResizeArray<BatchProgress>()
+    // 6 batches per epoch: stop before the 9th batch, i.e. after 2 batches of epoch 2
+    let config =
+        { Train.defaults with
+            BatchSize = 16; Epochs = 5
+            OnBatch = progress.Add
+            ShouldStop = fun () -> progress.Count = 8 }
+    let r = Train.fit config model (Examples.labelled images labels)
+    Assert.True(r.Cancelled)
+    Assert.Equal<int list>([ 1; 2 ], r.History |> List.map (fun e -> e.Epoch))
+    Assert.Equal<bool list>([ true; false ], r.History |> List.map (fun e -> e.Complete))
+    let last = progress.[progress.Count - 1]
+    Assert.Equal((2, 2, 32), (last.ProgressEpoch, last.Batch, last.Seen))
+    // the partial epoch's loss is the running loss its batches reported
+    Assert.Equal(last.RunningLoss, r.History.[1].TrainLoss, 12)
+    Assert.Equal(last.RunningAccuracy, r.History.[1].TrainAccuracy)
+    // and the parameters are those after the last batch that ran, not the start
+    Assert.NotEqual<(string * int[]) list>(bits model, bits r.Trained)
+
+[<Fact>]
 let ``frozen parameters stay bit-identical while the rest trains`` () =
     let images, labels = squares 64 4 7L
     let model = Model.build (Rng.create 1L) [| 1; 12; 12 |] smallCnn
