@@ -17,7 +17,7 @@ internal static class TrainingLoop
 {
     public sealed record Outcome(CoreModel Model, TrainingHistory History);
 
-    public static TrainConfig Config(TrainingOptions o)
+    public static TrainConfig Config(TrainingOptions o, bool reconstruct = false)
     {
         if (o.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(o), o.Epochs, "Epochs must be at least 0.");
         if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(o), o.BatchSize, "The batch size must be at least 1.");
@@ -39,7 +39,7 @@ internal static class TrainingLoop
             ? FSharpOption<CoreEarlyStopping>.Some(new CoreEarlyStopping(Monitor(es.Monitor), es.Patience, es.MinDelta, es.RestoreBest))
             : FSharpOption<CoreEarlyStopping>.None;
         return new TrainConfig(
-            d.Loss, optimizer, FSharpFunc<int, float>.FromConverter(_ => rate),
+            reconstruct ? Loss.BinaryCrossEntropy : d.Loss, optimizer, FSharpFunc<int, float>.FromConverter(_ => rate),
             ModelBridge.Trainable(o.FrozenLayers ?? []),
             o.BatchSize, o.Epochs,
             o.ValidationSplit > 0 ? Validation.NewValidationSplit(o.ValidationSplit) : Validation.NoValidation,
@@ -79,16 +79,20 @@ internal static class TrainingLoop
     private static bool Improves(StoppingMetric m, double minDelta, double best, double current) =>
         m is StoppingMetric.ValidationLoss or StoppingMetric.TrainingLoss ? current < best - minDelta : current > best + minDelta;
 
-    public static Outcome Fit(CoreModel model, CoreDataset data, TrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    // reconstruct: train an autoencoder (binary cross-entropy against the input pixels, no accuracy).
+    public static Outcome Fit(CoreModel model, CoreDataset data, TrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
+        bool reconstruct = false)
     {
-        var config = Config(options);
+        var config = Config(options, reconstruct);
         if (data.Labels.Length == 0) throw new ArgumentException("The training dataset is empty.", nameof(data));
         if (!data.ImageShape.SequenceEqual(model.InputShape))
             throw new ShapeException($"The dataset's images have shape ({string.Join(",", data.ImageShape)}) but the model takes ({string.Join(",", model.InputShape)}) (C,H,W, NCHW); build the model for the dataset's image shape.");
         int classes = model.OutputShape.Length == 1 ? model.OutputShape[0] : -1;
-        if (classes < data.ClassNames.Length)
+        if (reconstruct && !model.OutputShape.SequenceEqual(model.InputShape))
+            throw new ShapeException($"Training to reconstruct the input needs an output of the input's shape ({string.Join(",", model.InputShape)}), but the model's output has shape ({string.Join(",", model.OutputShape)}).");
+        if (!reconstruct && classes < data.ClassNames.Length)
             throw new ShapeException($"The dataset has {data.ClassNames.Length} classes but the model's output has shape ({string.Join(",", model.OutputShape)}); end the model with Dense({data.ClassNames.Length}).");
-        var all = DataBridge.Examples(data);
+        var all = reconstruct ? DataBridge.Reconstruction(data) : DataBridge.Examples(data);
         Examples train = all;
         Examples? validation = null;
         if (options.ValidationSplit > 0)
@@ -102,6 +106,8 @@ internal static class TrainingLoop
             if (es.Patience < 0) throw new ArgumentOutOfRangeException(nameof(options), es.Patience, "Early stopping patience must be at least 0.");
             if (validation is null && es.Monitor is StoppingMetric.ValidationLoss or StoppingMetric.ValidationAccuracy)
                 throw new ArgumentException($"Early stopping monitors {es.Monitor} but there is no validation data; set ValidationSplit (e.g. 0.1) or monitor TrainingLoss.", nameof(options));
+            if (reconstruct && es.Monitor is StoppingMetric.ValidationAccuracy or StoppingMetric.TrainingAccuracy)
+                throw new ArgumentException($"Early stopping monitors {es.Monitor} but reconstruction training measures no accuracy; monitor a loss.", nameof(options));
         }
 
         var clock = Stopwatch.StartNew();
@@ -129,17 +135,17 @@ internal static class TrainingLoop
                 lossSum += (double)r.StepLoss * r.Count;
                 correct += r.Correct;
                 seen += r.Count;
-                progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches.Length, r.StepLoss, lossSum / seen, (double)correct / seen, seen, clock.Elapsed));
+                progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches.Length, r.StepLoss, lossSum / seen, reconstruct ? double.NaN : (double)correct / seen, seen, clock.Elapsed));
             }
             double rate = Rate(config.Schedule.Invoke(Math.Max(0, state.Optimizer.Step - 1)));
             if (cancelled)
             {
                 if (seen > 0)
-                    history.Add(new EpochResult(epoch, lossSum / seen, (double)correct / seen, null, null, rate, epochClock.Elapsed.TotalSeconds, Complete: false));
+                    history.Add(new EpochResult(epoch, lossSum / seen, reconstruct ? null : (double)correct / seen, null, null, rate, epochClock.Elapsed.TotalSeconds, Complete: false));
                 break;
             }
             Evaluation? eval = validation is null ? null : Train.evaluate(config.Loss, config.BatchSize, state.Model, validation);
-            var record = new EpochResult(epoch, lossSum / train.Count, (double)correct / train.Count,
+            var record = new EpochResult(epoch, lossSum / train.Count, reconstruct ? null : (double)correct / train.Count,
                 eval?.EvalLoss, eval is null ? null : Value(eval.Accuracy), rate, epochClock.Elapsed.TotalSeconds);
             history.Add(record);
             if (es is not null)
