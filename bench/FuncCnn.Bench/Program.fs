@@ -6,6 +6,7 @@ let private usage () =
     eprintfn "usage: FuncCnn.Bench step [--model seed000] [--batch 128] [--warmup 5] [--steps 20]"
     eprintfn "       FuncCnn.Bench kernels [--naive]"
     eprintfn "       FuncCnn.Bench profile [--batch 128]"
+    eprintfn "       FuncCnn.Bench report [--train 6000] [--warmup 1] [--runs 3]"
     2
 
 /// The value after `--name`, or the default.
@@ -23,5 +24,8 @@ let main argv =
     | Some "kernels" -> Kernels.run argv.[1..]
     | Some "profile" ->
         Profile.run (int (option argv "batch" "128"))
+        0
+    | Some "report" ->
+        ReportBench.run (int (option argv "train" "6000")) (int (option argv "warmup" "1")) (int (option argv "runs" "3"))
         0
     | _ -> usage ()

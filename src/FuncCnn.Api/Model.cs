@@ -66,6 +66,53 @@ public sealed class Model
         return new TrainingResult(new Model(outcome.Model, data.ClassNames), outcome.History);
     }
 
+    /// <summary>
+    /// An autoencoder made from this trained classifier, as in the teaching notebook: the classifier's
+    /// layers up to and including "dense1" (the seed CNN's 64-feature layer; the encoder, with its
+    /// trained parameters and names) followed by the zoo's "decoder" (dense 7x7x64, reshape, three
+    /// transposed convolutions, tanh) with fresh parameters, giving images of shape (1, 28, 28).
+    /// Train it with <see cref="FitReconstruction"/>, listing the encoder's layers
+    /// (conv1 ... dense1) in <see cref="TrainingOptions.FrozenLayers"/> to train the decoder only;
+    /// <see cref="LayersFrom"/> then gives the decoder alone, to feed it codes.
+    /// </summary>
+    /// <param name="seed">Seeds the decoder's initial parameters.</param>
+    /// <exception cref="InvalidValueException">The model has no layer named "dense1" (the message lists its layers).</exception>
+    /// <exception cref="ShapeException">The decoder cannot take the "dense1" output (it needs a flat code).</exception>
+    public Model Autoencoder(int seed = 0) => new(ModelBridge.Autoencoder(Core, seed), []);
+
+    /// <summary>
+    /// Trains the model to reproduce its input (an autoencoder): Keras' binary cross-entropy between
+    /// the output and the input pixels, which must have the same shape. Labels are ignored, accuracies
+    /// are not measured (null in the history, NaN in the progress); otherwise like <see cref="Fit"/>,
+    /// including <see cref="TrainingOptions.FrozenLayers"/>, validation and cancellation.
+    /// </summary>
+    /// <param name="data">The training images, in [0, 1] (byte datasets are scaled).</param>
+    /// <param name="options">Epochs, batch size, optimizer, frozen layers, ...</param>
+    /// <param name="progress">Receives a <see cref="TrainingProgress"/> after every batch, on the training thread.</param>
+    /// <param name="cancellationToken">Stops training at the next batch boundary.</param>
+    /// <exception cref="ShapeException">The data does not fit the model, or the output's shape is not the input's.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message says which).</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    public TrainingResult FitReconstruction(Dataset data, TrainingOptions? options = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var outcome = TrainingLoop.Fit(Core, data.Core, options ?? new TrainingOptions(), progress, cancellationToken, reconstruct: true);
+        return new TrainingResult(new Model(outcome.Model, []), outcome.History);
+    }
+
+    /// <summary>
+    /// The model's layers from <paramref name="layerName"/> to the end, with their names and
+    /// parameters, as a model taking that layer's input: e.g. an autoencoder's decoder, to turn codes
+    /// into images (its output is the last entry of <see cref="FeatureMaps"/>).
+    /// </summary>
+    /// <param name="layerName">The first layer kept (see <see cref="Layers"/>).</param>
+    /// <exception cref="InvalidValueException">No such layer (the message lists the layers).</exception>
+    public Model LayersFrom(string layerName)
+    {
+        ArgumentNullException.ThrowIfNull(layerName);
+        return new Model(ModelBridge.LayersFrom(Core, layerName), layerName == Layers[0].Name ? ClassNames : []);
+    }
+
     /// <summary><see cref="Fit"/> on a thread-pool thread. Cancellation returns the partial result (it does not throw).</summary>
     /// <param name="data">The training images.</param>
     /// <param name="options">Training options.</param>

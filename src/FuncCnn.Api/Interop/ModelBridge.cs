@@ -89,6 +89,22 @@ internal static class ModelBridge
         return new ModelSummary(rows, s.TotalParams, s.TrainableParams, s.NonTrainableParams, ModelModule.summaryText(s));
     }
 
+    /// <summary>The zoo's autoencoder: the classifier up to dense1 under the decoder (Zoo.autoencoderFrom).</summary>
+    public static CoreModel Autoencoder(CoreModel classifier, int seed) =>
+        Zoo.autoencoderFrom(RngModule.create(seed), classifier).Item1;
+
+    /// <summary>The layers from <paramref name="name"/> to the end with their parameters.</summary>
+    public static CoreModel LayersFrom(CoreModel m, string name)
+    {
+        ModelModule.layer(name, m); // fails listing the layer names
+        var kept = m.Layers.SkipWhile(l => l.Name != name).ToArray();
+        var names = kept.Select(l => l.Name).ToHashSet();
+        var p = m.Params is ParamTree.Branch b
+            ? ParamTree.NewBranch(ListModule.OfSeq(b.Item.Where(c => names.Contains(c.Item1))))
+            : m.Params;
+        return new CoreModel(ListModule.OfSeq(kept), kept[0].InputShape.ToArray(), m.OutputShape.ToArray(), p);
+    }
+
     public static long ParameterCount(CoreModel m) => ParamTreeModule.count(m.Params);
 
     public static bool EndsInSoftmax(CoreModel m) => ModelModule.endsInSoftmax(m);

@@ -16,9 +16,11 @@ internal static class TrainingLoop
 {
     public sealed record Outcome(CoreModel Model, TrainingHistory History);
 
-    public static TrainConfig Config(TrainingOptions o) => Config(o, Train.defaults.OnBatch, Train.defaults.ShouldStop);
+    public static TrainConfig Config(TrainingOptions o, bool reconstruct = false) =>
+        Config(o, reconstruct, Train.defaults.OnBatch, Train.defaults.ShouldStop);
 
-    private static TrainConfig Config(TrainingOptions o, FSharpFunc<BatchProgress, Unit> onBatch, FSharpFunc<Unit, bool> shouldStop)
+    // reconstruct: binary cross-entropy against the input pixels (an autoencoder), no accuracy.
+    private static TrainConfig Config(TrainingOptions o, bool reconstruct, FSharpFunc<BatchProgress, Unit> onBatch, FSharpFunc<Unit, bool> shouldStop)
     {
         if (o.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(o), o.Epochs, "Epochs must be at least 0.");
         if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(o), o.BatchSize, "The batch size must be at least 1.");
@@ -40,7 +42,7 @@ internal static class TrainingLoop
             ? FSharpOption<CoreEarlyStopping>.Some(new CoreEarlyStopping(Monitor(es.Monitor), es.Patience, es.MinDelta, es.RestoreBest))
             : FSharpOption<CoreEarlyStopping>.None;
         return new TrainConfig(
-            d.Loss, optimizer, FSharpFunc<int, float>.FromConverter(_ => rate),
+            reconstruct ? Loss.BinaryCrossEntropy : d.Loss, optimizer, FSharpFunc<int, float>.FromConverter(_ => rate),
             ModelBridge.Trainable(o.FrozenLayers ?? []),
             o.BatchSize, o.Epochs,
             o.ValidationSplit > 0 ? Validation.NewValidationSplit(o.ValidationSplit) : Validation.NoValidation,
@@ -69,18 +71,24 @@ internal static class TrainingLoop
     public static EpochRecord Record(EpochResult e) =>
         new(e.Epoch, e.TrainLoss, Some(e.TrainAccuracy), Some(e.ValidationLoss), Some(e.ValidationAccuracy), (float)e.LearningRate, e.Seconds, e.Complete);
 
-    public static Outcome Fit(CoreModel model, CoreDataset data, TrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    // reconstruct: train an autoencoder (binary cross-entropy against the input pixels, no accuracy).
+    public static Outcome Fit(CoreModel model, CoreDataset data, TrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
+        bool reconstruct = false)
     {
-        _ = Config(options); // checks the options before any work
+        _ = Config(options, reconstruct); // checks the options before any work
         if (data.Labels.Length == 0) throw new ArgumentException("The training dataset is empty.", nameof(data));
         if (!data.ImageShape.SequenceEqual(model.InputShape))
             throw new ShapeException($"The dataset's images have shape ({string.Join(",", data.ImageShape)}) but the model takes ({string.Join(",", model.InputShape)}) (C,H,W, NCHW); build the model for the dataset's image shape.");
         int classes = model.OutputShape.Length == 1 ? model.OutputShape[0] : -1;
-        if (classes < data.ClassNames.Length)
+        if (reconstruct && !model.OutputShape.SequenceEqual(model.InputShape))
+            throw new ShapeException($"Training to reconstruct the input needs an output of the input's shape ({string.Join(",", model.InputShape)}), but the model's output has shape ({string.Join(",", model.OutputShape)}).");
+        if (!reconstruct && classes < data.ClassNames.Length)
             throw new ShapeException($"The dataset has {data.ClassNames.Length} classes but the model's output has shape ({string.Join(",", model.OutputShape)}); end the model with Dense({data.ClassNames.Length}).");
         var es = options.EarlyStopping;
         if (es is not null && options.ValidationSplit <= 0 && es.Monitor is StoppingMetric.ValidationLoss or StoppingMetric.ValidationAccuracy)
             throw new ArgumentException($"Early stopping monitors {es.Monitor} but there is no validation data; set ValidationSplit (e.g. 0.1) or monitor TrainingLoss.", nameof(options));
+        if (reconstruct && es?.Monitor is StoppingMetric.ValidationAccuracy or StoppingMetric.TrainingAccuracy)
+            throw new ArgumentException($"Early stopping monitors {es.Monitor} but reconstruction training measures no accuracy; monitor a loss.", nameof(options));
 
         var clock = Stopwatch.StartNew();
         var onBatch = FSharpFunc<BatchProgress, Unit>.FromConverter(b =>
@@ -90,7 +98,8 @@ internal static class TrainingLoop
             return null!; // unit
         });
         var shouldStop = FSharpFunc<Unit, bool>.FromConverter(_ => cancellation.IsCancellationRequested);
-        var result = Train.fit(Config(options, onBatch, shouldStop), model, DataBridge.Examples(data));
+        var examples = reconstruct ? DataBridge.Reconstruction(data) : DataBridge.Examples(data);
+        var result = Train.fit(Config(options, reconstruct, onBatch, shouldStop), model, examples);
         var history = new TrainingHistory(result.History.Select(Result).ToArray(), result.Cancelled, result.StoppedEarly,
             result.BestEpoch is null ? null : result.BestEpoch.Value);
         return new Outcome(result.Trained, history);

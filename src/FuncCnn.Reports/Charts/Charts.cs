@@ -332,8 +332,8 @@ public static class Charts
         return $"values {Num(min, "0.##")} … {Num(max, "0.##")}";
     }
 
-    private static ImageGridPlot ImagePanel(string title, Raster raster, string? caption, double size, ColorBar? bar = null) =>
-        new(title, [new GridImage(raster, caption) { CaptionColor = Color.MutedText }], 1) { CellSize = Math.Max(48, size), ColorBar = bar };
+    private static ImageGridPlot ImagePanel(string title, Raster raster, string? caption, double size, ColorBar? bar = null, bool framed = false) =>
+        new(title, [new GridImage(raster, caption) { CaptionColor = Color.MutedText, Framed = framed }], 1) { CellSize = Math.Max(48, size), ColorBar = bar };
 
     private static HeatMapPlot KernelPanel(string title, Kernel2D kernel)
     {
@@ -388,10 +388,10 @@ public static class Charts
         var row1 = new FigureRow(
             ImagePanel($"Input {Shape(stages.Input.Height, stages.Input.Width)}", Gray(stages.Input), null, size),
             KernelPanel($"Filter {Shape(stages.Filter.Height, stages.Filter.Width)}", stages.Filter),
-            ImagePanel($"Convolution {Shape(stages.Convolved.Height, stages.Convolved.Width)}", Div(stages.Convolved), RangeCaption(stages.Convolved), unit * stages.Convolved.Width),
-            ImagePanel($"ReLU {Shape(stages.Activated.Height, stages.Activated.Width)}", Div(stages.Activated), RangeCaption(stages.Activated), unit * stages.Activated.Width),
+            ImagePanel($"Convolution {Shape(stages.Convolved.Height, stages.Convolved.Width)}", Div(stages.Convolved), RangeCaption(stages.Convolved), unit * stages.Convolved.Width, framed: true),
+            ImagePanel($"ReLU {Shape(stages.Activated.Height, stages.Activated.Width)}", Div(stages.Activated), RangeCaption(stages.Activated), unit * stages.Activated.Width, framed: true),
             ImagePanel($"Max-pool {Shape(stages.Pooled.Height, stages.Pooled.Width)}", Div(stages.Pooled), RangeCaption(stages.Pooled), unit * stages.Pooled.Width,
-                new ColorBar(-a, a, ColorMap.Diverging, "value")))
+                new ColorBar(-a, a, ColorMap.Diverging, "value"), framed: true))
         { Arrows = true };
         var n = stages.Flattened.Length;
         var first = string.Join(", ", stages.Flattened.Take(8).Select(v => Num(v, "0.00")));
@@ -400,6 +400,7 @@ public static class Charts
             DisplayWidth = Math.Clamp(n * 4.0, 240, 820),
             DisplayHeight = 26,
             CaptionColor = Color.MutedText,
+            Framed = true,
         };
         var row2 = new FigureRow(new ImageGridPlot($"Flatten: {Count(n)} values", [strip], 1) { CaptionFontSize = 12 });
         return new Figure(title, [row1, row2])
@@ -446,7 +447,7 @@ public static class Charts
         double a = 1e-12;
         foreach (var g in noise) { var (min, max) = g.Range(); a = Math.Max(a, Math.Max(Math.Abs(min), Math.Abs(max))); }
         var cols = Math.Min(10, Math.Max(1, noise.Count));
-        var top = noise.Select((g, i) => new GridImage(new Raster(g.Pixels, g.Height, g.Width, -a, a, ColorMap.Diverging), $"#{i + 1}") { CaptionColor = Color.MutedText }).ToArray();
+        var top = noise.Select((g, i) => new GridImage(new Raster(g.Pixels, g.Height, g.Width, -a, a, ColorMap.Diverging), $"#{i + 1}") { CaptionColor = Color.MutedText, Framed = true }).ToArray();
         var bottom = generated.Select((g, i) => new GridImage(Gray(g), $"#{i + 1}") { CaptionColor = Color.MutedText }).ToArray();
         return new Figure(title,
         [

@@ -229,6 +229,9 @@ public sealed record GridImage(Raster Raster, string? Caption = null)
 
     /// <summary>The drawn height in pixels, or null to follow <see cref="ImageGridPlot.CellSize"/> and the aspect ratio.</summary>
     public double? DisplayHeight { get; init; }
+
+    /// <summary>When true a thin grey frame is drawn around the image, so light pixels at its edge (white on a diverging scale) do not melt into the background.</summary>
+    public bool Framed { get; init; }
 }
 
 /// <summary>Images in a grid, row by row, each with an optional caption; embedded as PNG in the SVG.</summary>

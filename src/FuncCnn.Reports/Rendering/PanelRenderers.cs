@@ -316,6 +316,7 @@ internal static class ImageGridRenderer
             var top = y0 + (i / g.Columns) * (g.CellH + GapY);
             ctx.BeginGroup($"{id}-img-{i}", "grid-image");
             ctx.DrawImage(cx - w / 2, top + (g.ImageH - h) / 2, w, h, RasterImages.Encode(img.Raster, w, h));
+            if (img.Framed) ctx.DrawRectangle(cx - w / 2, top + (g.ImageH - h) / 2, w, h, null, Color.Axis, 0.75);
             var ty = top + g.ImageH + 4;
             foreach (var line in Lines(img.Caption))
             {

@@ -100,7 +100,7 @@ public static class TrainingReport
     {
         var pixels = test.Image(index);
         var layers = model.FeatureMaps(pixels)
-            .Where(m => m.Shape.Count == 3 && m.Type is "Conv2D" or "MaxPool2D" or "AvgPool2D" or "Conv2DTranspose")
+            .Where(m => m.Shape.Count == 3 && m.Type is "Conv2D" or "MaxPooling2D" or "AveragePooling2D" or "Conv2DTranspose")
             .Select(m => new FeatureMapLayer(m.Layer, m.Values.ToArray(), m.Shape[0], m.Shape[1], m.Shape[2]))
             .ToList();
         if (layers.Count == 0) return null;
