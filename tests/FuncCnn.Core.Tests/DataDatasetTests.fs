@@ -114,3 +114,9 @@ let ``letters: O and X with their one-pixel shifts`` () =
     // "up" is the centred O moved one row up
     let centre, up = img 0, img 1
     for p in 0 .. 29 do Assert.Equal(centre.[p + 6], up.[p])
+
+[<Fact>]
+let ``class counts of a hand-built record with a label out of range name it`` () =
+    let ds = { Name = "hand"; Pixels = Bytes(Array.zeroCreate 8); ImageShape = [| 1; 2; 2 |]; Labels = [| 0; 3 |]; ClassNames = [| "a"; "b" |] }
+    let e = Assert.Throws<InvalidValueException>(fun () -> Dataset.classCounts ds |> ignore)
+    Assert.Contains("label 3 at index 1", e.Message)

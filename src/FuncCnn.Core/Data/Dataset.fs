@@ -48,7 +48,12 @@ module Dataset =
     /// How many images each class has, indexed by label (for the class histogram).
     let classCounts (ds: Dataset) =
         let counts = Array.zeroCreate ds.ClassNames.Length
-        for l in ds.Labels do counts.[l] <- counts.[l] + 1
+        for i in 0 .. ds.Labels.Length - 1 do
+            let l = ds.Labels.[i]
+            // a record built by hand skips validation, so say which label does not fit
+            if l < 0 || l >= counts.Length then
+                Fail.value "dataset %s: label %d at index %d is outside the %d classes" ds.Name l i counts.Length
+            counts.[l] <- counts.[l] + 1
         counts
 
     /// Checks shape, pixel count, labels and class names, failing with ShapeException or
