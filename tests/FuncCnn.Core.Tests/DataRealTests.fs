@@ -60,6 +60,7 @@ let ``the locator: explicit path wins, then FUNCCNN_DATA, and misses list every 
     | Error msg ->
         Assert.Contains(Path.Combine(root, "fashion-mnist") + " ($FUNCCNN_DATA/fashion-mnist): no such folder", msg)
         Assert.Contains(systemFolder + " (the system folder)", msg)
+        Assert.Contains("no FuncCnn repository above", msg)
         Assert.Contains("apt-get install -y dataset-fashion-mnist", msg)
     let e = throwsData [ "dataset mnist not found"; "FUNCCNN_DATA" ] (fun () -> Mnist.load (Some(Path.Combine(root, "nope"))))
     Assert.Contains("no such folder", e.Message)

@@ -68,9 +68,13 @@ module DataLocator =
                 places
                 |> List.map (fun (p, why) -> sprintf "  %s (%s)%s" p why (if Directory.Exists p then ": the folder lacks the files" else ": no such folder"))
             let noVar = if explicitPath.IsNone && (env.GetVariable Variable).IsNone then [ sprintf "  ($%s is not set)" Variable ] else []
+            let noRepo =
+                if explicitPath.IsNone && (repoRoot env.WorkingDirectory).IsNone then
+                    [ sprintf "  (no FuncCnn repository above %s, so ../shared/datasets/%s could not be searched)" env.WorkingDirectory spec.Name ]
+                else []
             Error(
                 sprintf "dataset %s not found. Expected %s. Looked in:\n%s\nTo get it: %s"
-                    spec.Name spec.Expects (String.Join("\n", looked @ noVar)) spec.HowToGet)
+                    spec.Name spec.Expects (String.Join("\n", looked @ noVar @ noRepo)) spec.HowToGet)
 
     /// locateIn with the real environment.
     let locate (spec: DataSpec) (explicitPath: string option) = locateIn (environment ()) spec explicitPath
