@@ -124,6 +124,22 @@ let ``ShouldStop ends training at a batch boundary with a partial, marked epoch`
     Assert.NotEqual<(string * int[]) list>(bits model, bits r.Trained)
 
 [<Fact>]
+let ``training gives the same bits on one thread as on all cores`` () =
+    // the seed CNN at batch 64 is far above the kernels' threshold for splitting work across threads
+    let images = Tensor.ofArray [| 128; 1; 28; 28 |] (Rng.uniform 0.0f 1.0f (128 * 784) (Rng.create 4L))
+    let labels = Array.init 128 (fun i -> i % 10)
+    let model = Model.build (Rng.create 1L) Zoo.mnistInput Zoo.seedCnn
+    let run threads =
+        let before = FuncCnn.Kernels.Setup.maxDegreeOfParallelism
+        FuncCnn.Kernels.Setup.maxDegreeOfParallelism <- threads
+        try Train.fit { Train.defaults with BatchSize = 64; Epochs = 2; Seed = 3L } model (Examples.labelled images labels)
+        finally FuncCnn.Kernels.Setup.maxDegreeOfParallelism <- before
+    let one, all = run 1, run -1
+    Assert.Equal<(string * int[]) list>(bits one.Trained, bits all.Trained)
+    let losses (r: FitResult) = r.History |> List.map (fun e -> BitConverter.DoubleToInt64Bits e.TrainLoss)
+    Assert.Equal<int64 list>(losses one, losses all)
+
+[<Fact>]
 let ``frozen parameters stay bit-identical while the rest trains`` () =
     let images, labels = squares 64 4 7L
     let model = Model.build (Rng.create 1L) [| 1; 12; 12 |] smallCnn
