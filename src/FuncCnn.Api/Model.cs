@@ -144,7 +144,7 @@ public sealed class Model
 
     private Prediction ToPrediction(float[] probabilities)
     {
-        int c = UseBridge.ArgMax(probabilities);
+        int c = UseBridge.PredictedClass(probabilities);
         var name = c < ClassNames.Count ? ClassNames[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new Prediction(c, name, ReadOnly.Of(probabilities));
     }

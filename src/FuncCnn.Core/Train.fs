@@ -100,6 +100,15 @@ type StepResult = { StepLoss: float32; Correct: int; Count: int }
 /// Loss (mean per example) and accuracy (categorical losses only) over a set of examples.
 type Evaluation = { EvalLoss: float; Accuracy: float option; Examples: int }
 
+/// What one pass of a classifier over labelled examples measures: the mean cross-entropy, the
+/// accuracy, counts.[actual, predicted] and every misclassified example in index order.
+type Assessment =
+    { AssessedLoss: float
+      AssessedAccuracy: float
+      Confusion: int[,]
+      Misclassified: Misclassified list
+      Count: int }
+
 /// The trained model, its history and how training ended.
 type FitResult =
     { Trained: Model
@@ -273,22 +282,40 @@ module Train =
     let predictClasses (batchSize: int) (model: Model) (inputs: Tensor) : int[] =
         predictOutputs batchSize model inputs |> Metrics.argmaxRows
 
-    /// Classes and probabilities for examples with labels: (probabilities, labels).
-    let private predictLabelled (batchSize: int) (model: Model) (ex: Examples) =
-        let x, t = ex.Gather(Array.init ex.Count id)
-        match t with
-        | Labels l -> predict batchSize model x, l
-        | Values v -> predict batchSize model x, Metrics.argmaxRows v
+    /// One pass over labelled examples in batches: the logits give the cross-entropy, their softmax
+    /// the predictions, so loss, accuracy, confusion matrix and errors come from the same forward pass.
+    let assess (batchSize: int) (model: Model) (ex: Examples) : Assessment =
+        if ex.Count = 0 then Fail.value "assess: no examples"
+        let classes = model.OutputShape |> Array.fold (*) 1
+        let rng = Rng.create 0L
+        let confusion = Array2D.zeroCreate classes classes
+        let batches = Examples.batchIndices batchSize (Array.init ex.Count id)
+        let lossSum, errors =
+            batches |> Array.fold (fun (lossSum, errors) idx ->
+                let x, t = ex.Gather idx
+                let labels = match t with Labels l -> l | Values v -> Metrics.argmaxRows v
+                let logits = Model.applyLogits model model.Params Eval rng x
+                let loss = (Loss.compute SparseCategoricalCrossEntropy logits (Labels labels)).ToScalar()
+                let probabilities = Nn.softmax logits
+                let batchConfusion = Metrics.confusionMatrix classes labels (Metrics.argmaxRows probabilities)
+                Array2D.iteri (fun a p k -> confusion.[a, p] <- confusion.[a, p] + k) batchConfusion
+                // Metrics.misclassified counts within the batch: shift to the examples' own indices
+                let batchErrors = Metrics.misclassified probabilities labels |> List.map (fun e -> { e with Index = idx.[e.Index] })
+                lossSum + float loss * float idx.Length, List.rev batchErrors @ errors) (0.0, [])
+        let correct = Seq.init classes (fun c -> confusion.[c, c]) |> Seq.sum
+        { AssessedLoss = lossSum / float ex.Count
+          AssessedAccuracy = float correct / float ex.Count
+          Confusion = confusion
+          Misclassified = List.rev errors
+          Count = ex.Count }
 
     /// counts.[actual, predicted] over the examples.
     let confusionMatrix (batchSize: int) (model: Model) (ex: Examples) : int[,] =
-        let probs, labels = predictLabelled batchSize model ex
-        Metrics.confusionMatrix probs.Dims.[1] labels (Metrics.argmaxRows probs)
+        (assess batchSize model ex).Confusion
 
     /// Every misclassified example with predicted and true label and the confidence of the prediction.
     let misclassified (batchSize: int) (model: Model) (ex: Examples) : Misclassified list =
-        let probs, labels = predictLabelled batchSize model ex
-        Metrics.misclassified probs labels
+        (assess batchSize model ex).Misclassified
 
     let private monitored (m: Monitor) (r: EpochRecord) =
         let need what = function Some v -> v | None -> Fail.value "early stopping monitors %s, which this training does not compute" what

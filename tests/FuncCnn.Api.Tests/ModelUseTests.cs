@@ -82,7 +82,7 @@ public class ModelUseTests
         Assert.Equal(26, maps[0].Channel(7).GetLength(0));
         Assert.All(maps[0].Values, v => Assert.True(v >= 0)); // relu
         var logits = maps[^1].Values.ToArray();
-        Assert.Equal(model.Predict(Mnist.Test.Image(0)).Class, UseBridge.ArgMax(logits));
+        Assert.Equal(model.Predict(Mnist.Test.Image(0)).Class, UseBridge.PredictedClass(logits));
         Assert.Throws<InvalidOperationException>(() => maps[^1].Channel(0));
     }
 

@@ -246,6 +246,24 @@ let ``metrics: accuracy, confusion matrix and misclassified examples`` () =
     Assert.Equal<Misclassified list>([ { Index = 1; Predicted = 2; Actual = 1; Confidence = 0.6f } ], Metrics.misclassified probs actual)
 
 [<Fact>]
+let ``assess measures loss, accuracy, confusion and errors in one pass, with the examples' own indices`` () =
+    let images, labels = squares 40 4 9L
+    let model = Model.build (Rng.create 2L) [| 1; 12; 12 |] smallCnn   // untrained: plenty of errors
+    let ex = Examples.labelled images labels
+    let a = Train.assess 7 model ex                                    // 6 batches, the last partial
+    let e = Train.evaluate SparseCategoricalCrossEntropy 7 model ex
+    Assert.Equal(e.EvalLoss, a.AssessedLoss, 6)
+    Assert.Equal(e.Accuracy.Value, a.AssessedAccuracy, 12)
+    Assert.Equal(40, a.Count)
+    // against the whole-set metrics on one prediction of everything
+    let probs = Train.predict 40 model images
+    let predicted = Metrics.argmaxRows probs
+    Assert.Equal<int[,]>(Metrics.confusionMatrix 4 labels predicted, a.Confusion)
+    Assert.Equal<int list>(Metrics.misclassified probs labels |> List.map (fun m -> m.Index), a.Misclassified |> List.map (fun m -> m.Index))
+    Assert.True(a.Misclassified |> List.exists (fun m -> m.Index >= 7), "some errors lie beyond the first batch")
+    Assert.All(a.Misclassified, fun m -> Assert.Equal(labels.[m.Index], m.Actual))
+
+[<Fact>]
 let ``validation split takes the last fraction before shuffling, like Keras`` () =
     let images, labels = squares 10 4 1L
     let train, valid = Examples.split 0.2 (Examples.labelled images labels)

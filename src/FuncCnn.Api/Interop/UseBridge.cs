@@ -71,35 +71,14 @@ internal static class UseBridge
         int classes = m.OutputShape[0];
         if (ds.ClassNames.Length > classes)
             throw new ShapeException($"The dataset has {ds.ClassNames.Length} classes but the model only {classes} outputs.");
-        var counts = new int[classes, classes];
-        var wrong = new List<MisclassifiedExample>();
-        double lossSum = 0;
-        int correct = 0;
-        foreach (var b in CoreDatasetModule.batches(batchSize, ds))
-        {
-            // One pass: the logits give the loss exactly as Train.evaluate computes it, their softmax the predictions.
-            var logits = ModelModule.applyLogits(m, m.Params, Nn.Mode.Eval, EvalRng, b.Images);
-            lossSum += (double)LossModule.compute(Loss.SparseCategoricalCrossEntropy, logits, Targets.NewLabels(b.Labels)).ToScalar() * b.Labels.Length;
-            var probs = Nn.softmax(logits).ToArray();
-            for (int k = 0; k < b.Labels.Length; k++)
-            {
-                var row = probs.AsSpan(k * classes, classes);
-                int predicted = ArgMax(row), actual = b.Labels[k];
-                counts[actual, predicted]++;
-                if (predicted == actual) correct++;
-                else wrong.Add(new MisclassifiedExample(b.Indices[k], predicted, actual, row[predicted]));
-            }
-        }
-        int n = ds.Labels.Length;
-        return new EvaluationResult(lossSum / n, (double)correct / n, n, new ConfusionMatrix(counts, classNames), wrong.ToArray());
+        var a = Train.assess(batchSize, m, ExamplesModule.ofDataset(ds));
+        var wrong = a.Misclassified.Select(e => new MisclassifiedExample(e.Index, e.Predicted, e.Actual, e.Confidence)).ToArray();
+        return new EvaluationResult(a.AssessedLoss, a.AssessedAccuracy, a.Count, new ConfusionMatrix(a.Confusion, classNames), wrong);
     }
 
-    public static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int j = 1; j < row.Length; j++) if (row[j] > row[best]) best = j;
-        return best;
-    }
+    /// <summary>The most probable class of one probability row, by the core's rule (first maximum on ties).</summary>
+    public static int PredictedClass(float[] probabilities) =>
+        FuncCnn.Metrics.argmaxRows(TensorModule.ofArray([1, probabilities.Length], probabilities))[0];
 
     public static IReadOnlyList<FeatureMap> FeatureMaps(CoreModel m, float[] image)
     {
