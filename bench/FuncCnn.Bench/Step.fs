@@ -10,28 +10,31 @@ let median (xs: float[]) =
     let s = Array.sort xs
     if s.Length % 2 = 1 then s.[s.Length / 2] else (s.[s.Length / 2 - 1] + s.[s.Length / 2]) / 2.0
 
-/// The first `batch` MNIST training images, or seeded random pixels when MNIST is not found.
-let private inputs (inputShape: int[]) (batch: int) =
+/// The first `batch` MNIST training images, or seeded random pixels when MNIST is not found, with
+/// labels folded into the model's `classes`.
+let private inputs (inputShape: int[]) (classes: int) (batch: int) =
     let fromMnist =
         if inputShape = Zoo.mnistInput then
             try
                 let train, _ = Mnist.load None
                 let b = Dataset.batches batch train |> Seq.head
-                Some(b.Images, b.Labels |> Array.map (fun l -> l % 10), "mnist")
+                Some(b.Images, b.Labels |> Array.map (fun l -> l % classes), "mnist")
             with :? FuncCnnException -> None
         else None
     match fromMnist with
     | Some found when (let (x: Tensor), _, _ = found in x.Dims.[0] = batch) -> found
     | _ ->
         let x = Tensor.ofArray (Array.append [| batch |] inputShape) (Rng.uniform 0.0f 1.0f (batch * Shape.numel inputShape) (Rng.create 1L))
-        x, Array.init batch (fun i -> i % 10), "random"
+        x, Array.init batch (fun i -> i % classes), "random"
 
 let run (modelName: string) (batch: int) (warmup: int) (steps: int) =
     // "seed000" is the seed CNN's name in the reference fixtures and the issue's bench command
     let preset = if modelName = "seed000" then "seed-cnn" else modelName
     let arch, inputShape = Zoo.preset preset
     let model = Model.build (Rng.create 0L) inputShape arch
-    let x, labels, source = inputs inputShape batch
+    if model.OutputShape.Length <> 1 then
+        Fail.value "step: times classifiers; preset '%s' outputs %s" preset (Shape.show model.OutputShape)
+    let x, labels, source = inputs inputShape model.OutputShape.[0] batch
     let config = { Train.defaults with BatchSize = batch }
     let mutable state = Train.init config model
     let step () =

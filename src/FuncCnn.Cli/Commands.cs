@@ -246,38 +246,19 @@ internal static class Commands
         var batch = Opt("--batch", "Images per step", 128);
         var warmup = Opt("--warmup", "Untimed steps first", 5);
         var steps = Opt("--steps", "Timed steps", 20);
-        var cmd = new Command("bench", "Time training steps (forward, loss, gradients, Adam) on random 28x28 batches; prints the median and a JSON line") { model, batch, warmup, steps };
+        var cmd = new Command("bench", "Time training steps (forward, loss, gradients, Adam) with the benchmark harness, on real MNIST images when found; prints the median and a JSON line") { model, batch, warmup, steps };
         cmd.SetAction(p =>
         {
             var preset = p.GetValue(model)!;
             CheckPreset(preset);
             int b = Positive(p.GetValue(batch), "--batch"), w = Positive(p.GetValue(warmup), "--warmup", allowZero: true), s = Positive(p.GetValue(steps), "--steps");
-            var m = ModelZoo.Build(preset);
-            if (m.OutputShape.Count != 1) throw new UsageException($"bench times classifiers; preset '{preset}' outputs ({string.Join(",", m.OutputShape)}).");
-            int size = m.InputShape.Aggregate(1, (x, y) => x * y), classes = m.OutputShape[0], n = (w + s) * b;
-            var pixels = new byte[n * size];
-            new Random(0).NextBytes(pixels);
-            var data = Dataset.FromArrays(pixels, m.InputShape.ToArray(), Enumerable.Range(0, n).Select(i => i % classes).ToArray(),
-                Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray(), "random");
-            var times = new List<double>();
-            var last = TimeSpan.Zero;
-            m.Fit(data, new TrainingOptions { Epochs = 1, BatchSize = b, Shuffle = false }, new TimeRecorder(t => { times.Add((t - last).TotalMilliseconds); last = t; }));
-            var timed = times.Skip(w).ToArray();
-            var sorted = timed.Order().ToArray();
-            double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-            var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine("step times (ms): " + string.Join(" ", timed.Select(t => t.ToString("F1", inv))));
-            Console.WriteLine(string.Create(inv, $"median {median:F2} ms/step, {b / median * 1000:F0} images/s ({preset}, batch {b}, {Environment.ProcessorCount} cores)"));
-            Console.WriteLine(string.Create(inv,
-                $"{{\"model\":\"{preset}\",\"batch\":{b},\"steps\":{s},\"warmup\":{w},\"ms_per_step_median\":{median:F2},\"ms_per_step_min\":{sorted[0]:F2},\"images_per_s\":{b / median * 1000:F0},\"cores\":{Environment.ProcessorCount}}}"));
+            if (ModelZoo.Build(preset).OutputShape.Count != 1)
+                throw new UsageException($"bench times classifiers; preset '{preset}' is not one.");
+            // the benchmark harness itself (bench/FuncCnn.Bench), so both report the same measurement
+            FuncCnn.Bench.Step.run(preset, b, w, s);
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    private sealed class TimeRecorder(Action<TimeSpan> record) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => record(value.Elapsed);
     }
 
     // ---- demo -----------------------------------------------------------------------------------
