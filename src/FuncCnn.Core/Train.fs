@@ -156,6 +156,12 @@ module Examples =
           InputShape = Array.copy ds.ImageShape
           Gather = fun idx -> Data.Dataset.toTensor idx ds, Labels(idx |> Array.map (fun i -> ds.Labels.[i])) }
 
+    /// A dataset's images as their own targets (an autoencoder); tensors are made per batch.
+    let reconstructionOfDataset (ds: FuncCnn.Data.Dataset) : Examples =
+        { Count = Data.Dataset.count ds
+          InputShape = Array.copy ds.ImageShape
+          Gather = fun idx -> let x = Data.Dataset.toTensor idx ds in x, Values x }
+
     /// Images [N,C,H,W] (NCHW) with their class labels.
     let labelled (inputs: Tensor) (labels: int[]) = ofTensors inputs (Labels(Array.copy labels))
 

@@ -33,13 +33,5 @@ internal static class DataBridge
     public static Examples Examples(CoreDataset ds) => ExamplesModule.ofDataset(ds);
 
     /// <summary>A dataset's images as their own targets (an autoencoder); tensors are made per batch.</summary>
-    public static Examples Reconstruction(CoreDataset ds)
-    {
-        var labelled = ExamplesModule.ofDataset(ds);
-        return new Examples(labelled.Count, labelled.InputShape, FSharpFunc<int[], Tuple<Tensor, Targets>>.FromConverter(idx =>
-        {
-            var x = labelled.Gather.Invoke(idx).Item1;
-            return Tuple.Create(x, Targets.NewValues(x));
-        }));
-    }
+    public static Examples Reconstruction(CoreDataset ds) => ExamplesModule.reconstructionOfDataset(ds);
 }
