@@ -4,8 +4,8 @@ module FuncCnn.Bench.Kernels
 
 open System
 open System.Diagnostics
-open FuncCnn.Shape
-open FuncCnn.Kernels
+open FuncCnn.Core.Shape
+open FuncCnn.Core.Kernels
 
 /// The straightforward kernels the library started with, kept as the baseline.
 module Naive =

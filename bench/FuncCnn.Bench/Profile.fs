@@ -4,7 +4,8 @@ module FuncCnn.Bench.Profile
 
 open System.Diagnostics
 open FuncCnn
-open FuncCnn.Kernels
+open FuncCnn.Core
+open FuncCnn.Core.Kernels
 
 let private time (repeats: int) (f: unit -> unit) =
     for _ in 1 .. 3 do f ()

@@ -7,7 +7,7 @@ module FuncCnn.Bench.ReportBench
 open System
 open System.Diagnostics
 open System.IO
-open FuncCnn.Api
+open FuncCnn
 open FuncCnn.Reports
 
 let private time (f: unit -> 'T) =

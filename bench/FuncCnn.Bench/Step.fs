@@ -4,7 +4,8 @@ module FuncCnn.Bench.Step
 
 open System.Diagnostics
 open FuncCnn
-open FuncCnn.Data
+open FuncCnn.Core
+open FuncCnn.Core.Data
 
 let median (xs: float[]) =
     let s = Array.sort xs

@@ -1,6 +1,6 @@
 // The C# quick start of the README, verbatim between the markers (a test checks it).
 // Run: dotnet run -c Release --project examples/FuncCnn.Examples.CSharp
-using FuncCnn.Api;
+using FuncCnn;
 using FuncCnn.Reports;
 
 // quickstart:begin

@@ -4,8 +4,9 @@ module FuncCnn.Examples.FSharp.Program
 
 // quickstart:begin
 open FuncCnn
-open FuncCnn.Layers
-open FuncCnn.Data
+open FuncCnn.Core
+open FuncCnn.Core.Layers
+open FuncCnn.Core.Data
 
 let train, test = Mnist.load None          // $FUNCCNN_DATA/mnist or ../shared/datasets/mnist
 

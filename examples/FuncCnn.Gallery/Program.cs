@@ -4,9 +4,9 @@
 //                (to re-render the charts without training again).
 using System.Diagnostics;
 using System.Globalization;
-using FuncCnn.Api;
+using FuncCnn;
 using FuncCnn.Reports;
-using ApiModel = FuncCnn.Api.Model;
+using ApiModel = FuncCnn.Model;
 using ReportPrediction = FuncCnn.Reports.Prediction;
 
 var inv = CultureInfo.InvariantCulture;

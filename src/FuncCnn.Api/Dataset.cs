@@ -1,8 +1,9 @@
-using FuncCnn.Api.Interop;
-using CoreDataset = FuncCnn.Data.Dataset;
-using CoreDatasetModule = FuncCnn.Data.DatasetModule;
+using FuncCnn.Core;
+using FuncCnn.Interop;
+using CoreDataset = FuncCnn.Core.Data.Dataset;
+using CoreDatasetModule = FuncCnn.Core.Data.DatasetModule;
 
-namespace FuncCnn.Api;
+namespace FuncCnn;
 
 /// <summary>
 /// A labelled image dataset, immutable. Images are (C,H,W) (NCHW without the batch); byte pixels
@@ -154,7 +155,7 @@ public static class Datasets
     /// </summary>
     /// <param name="path">A folder holding the four IDX files (plain or .gz), or null to search.</param>
     /// <exception cref="DataFormatException">The data is not found (the message lists where it looked and how to get it) or is malformed.</exception>
-    public static DatasetPair Mnist(string? path = null) => Pair(FuncCnn.Data.Mnist.load(DataBridge.Option(path)));
+    public static DatasetPair Mnist(string? path = null) => Pair(FuncCnn.Core.Data.Mnist.load(DataBridge.Option(path)));
 
     /// <summary>
     /// Fashion-MNIST (10 clothing classes, MNIST format). Looks in <paramref name="path"/> when given,
@@ -163,7 +164,7 @@ public static class Datasets
     /// </summary>
     /// <param name="path">A folder holding the four IDX files, or null to search.</param>
     /// <exception cref="DataFormatException">The data is not found or is malformed.</exception>
-    public static DatasetPair FashionMnist(string? path = null) => Pair(FuncCnn.Data.FashionMnist.load(DataBridge.Option(path)));
+    public static DatasetPair FashionMnist(string? path = null) => Pair(FuncCnn.Core.Data.FashionMnist.load(DataBridge.Option(path)));
 
     /// <summary>
     /// Quick, Draw! drawings from a folder of &lt;category&gt;.npy files (28x28), split per class into
@@ -177,12 +178,12 @@ public static class Datasets
     public static DatasetPair QuickDraw(string? folder = null, IEnumerable<string>? categories = null, double testFraction = 0.2, int seed = 0)
     {
         var cats = categories is null ? null : DataBridge.Option(categories.ToArray());
-        var all = FuncCnn.Data.QuickDraw.load(DataBridge.Option(folder), cats);
+        var all = FuncCnn.Core.Data.QuickDraw.load(DataBridge.Option(folder), cats);
         return new Dataset(all).StratifiedSplit(testFraction, seed);
     }
 
     /// <summary>The teaching letters: ten 6x6 images of "O" and "X" (centred and shifted by one pixel).</summary>
-    public static Dataset Letters() => new(FuncCnn.Data.Letters.dataset());
+    public static Dataset Letters() => new(FuncCnn.Core.Data.Letters.dataset());
 
     /// <summary>
     /// The folder a dataset ("mnist", "fashion-mnist", "quickdraw") would be loaded from, or null
@@ -193,6 +194,6 @@ public static class Datasets
     /// <exception cref="ArgumentException">The dataset name is not one of the three.</exception>
     public static string? Locate(string dataset, out string? explanation) => DataBridge.Locate(dataset, out explanation);
 
-    private static DatasetPair Pair(Tuple<FuncCnn.Data.Dataset, FuncCnn.Data.Dataset> parts) =>
+    private static DatasetPair Pair(Tuple<FuncCnn.Core.Data.Dataset, FuncCnn.Core.Data.Dataset> parts) =>
         new(new Dataset(parts.Item1), new Dataset(parts.Item2));
 }

@@ -1,4 +1,5 @@
-namespace FuncCnn.Api;
+using FuncCnn.Core;
+namespace FuncCnn;
 
 /// <summary>The nonlinearity a layer applies to its output.</summary>
 public enum Activation

@@ -1,4 +1,5 @@
-namespace FuncCnn.Api;
+using FuncCnn.Core;
+namespace FuncCnn;
 
 /// <summary>
 /// A named 2-D convolution kernel, such as the classic image filters of the teaching material.

@@ -1,6 +1,7 @@
-using FuncCnn.Api.Interop;
+using FuncCnn.Core;
+using FuncCnn.Interop;
 
-namespace FuncCnn.Api;
+namespace FuncCnn;
 
 /// <summary>
 /// Convolution and pooling on single 2-D grayscale images (row 0 at the top), as in the

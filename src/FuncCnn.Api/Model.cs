@@ -1,7 +1,8 @@
-using FuncCnn.Api.Interop;
-using CoreModel = FuncCnn.Model;
+using FuncCnn.Core;
+using FuncCnn.Interop;
+using CoreModel = FuncCnn.Core.Model;
 
-namespace FuncCnn.Api;
+namespace FuncCnn;
 
 /// <summary>
 /// A built model: its architecture (named layers with inferred shapes) and its parameters.

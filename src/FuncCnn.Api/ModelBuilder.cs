@@ -1,7 +1,8 @@
+using FuncCnn.Core;
 using System.Collections.Immutable;
-using FuncCnn.Api.Interop;
+using FuncCnn.Interop;
 
-namespace FuncCnn.Api;
+namespace FuncCnn;
 
 /// <summary>
 /// Builds a model layer by layer from an input shape, Keras style:
@@ -55,7 +56,7 @@ public sealed class ModelBuilder
     /// <param name="padding">Valid (no padding) or Same (output = ceil(input / stride)).</param>
     /// <param name="useBias">Whether the layer has a bias per filter.</param>
     /// <param name="name">The layer's name (default: Keras style "conv2d", "conv2d_1", ...).</param>
-    public ModelBuilder Conv2D(int filters, int kernelSize, Activation activation = Api.Activation.Linear, int stride = 1, Padding padding = Padding.Valid, bool useBias = true, string? name = null) =>
+    public ModelBuilder Conv2D(int filters, int kernelSize, Activation activation = FuncCnn.Activation.Linear, int stride = 1, Padding padding = Padding.Valid, bool useBias = true, string? name = null) =>
         Add(ModelBridge.Conv2D(filters, kernelSize, kernelSize, stride, stride, padding, activation, useBias, name));
 
     /// <summary>A transposed convolution (upsampling): with Same padding the output is input x stride.</summary>
@@ -66,7 +67,7 @@ public sealed class ModelBuilder
     /// <param name="padding">Same (output = input x stride) or Valid (output = (input - 1) x stride + kernel).</param>
     /// <param name="useBias">Whether the layer has a bias per filter.</param>
     /// <param name="name">The layer's name (default "conv2d_transpose", ...).</param>
-    public ModelBuilder Conv2DTranspose(int filters, int kernelSize, int stride = 1, Activation activation = Api.Activation.Linear, Padding padding = Padding.Same, bool useBias = true, string? name = null) =>
+    public ModelBuilder Conv2DTranspose(int filters, int kernelSize, int stride = 1, Activation activation = FuncCnn.Activation.Linear, Padding padding = Padding.Same, bool useBias = true, string? name = null) =>
         Add(ModelBridge.Conv2DTranspose(filters, kernelSize, kernelSize, stride, stride, padding, activation, useBias, name));
 
     /// <summary>Max pooling over <paramref name="size"/> x <paramref name="size"/> windows (floor mode, no padding).</summary>
@@ -88,7 +89,7 @@ public sealed class ModelBuilder
     /// <param name="activation">The nonlinearity (leave a classifier's last layer Linear: training and prediction apply softmax).</param>
     /// <param name="useBias">Whether the layer has a bias.</param>
     /// <param name="name">The layer's name (default "dense", "dense_1", ...).</param>
-    public ModelBuilder Dense(int units, Activation activation = Api.Activation.Linear, bool useBias = true, string? name = null) =>
+    public ModelBuilder Dense(int units, Activation activation = FuncCnn.Activation.Linear, bool useBias = true, string? name = null) =>
         Add(ModelBridge.Dense(units, activation, useBias, name));
 
     /// <summary>Dropout: during training each value is zeroed with probability <paramref name="rate"/> (and the rest scaled up); inactive in prediction.</summary>
@@ -116,11 +117,11 @@ public sealed class ModelBuilder
 
     /// <summary>A ReLU activation layer.</summary>
     /// <param name="name">The layer's name.</param>
-    public ModelBuilder Relu(string? name = null) => Activation(Api.Activation.Relu, name);
+    public ModelBuilder Relu(string? name = null) => Activation(FuncCnn.Activation.Relu, name);
 
     /// <summary>A softmax activation layer (over flat features).</summary>
     /// <param name="name">The layer's name.</param>
-    public ModelBuilder Softmax(string? name = null) => Activation(Api.Activation.Softmax, name);
+    public ModelBuilder Softmax(string? name = null) => Activation(FuncCnn.Activation.Softmax, name);
 
     /// <summary>The layers' names and shapes, inferred without drawing parameters.</summary>
     /// <exception cref="ShapeException">A layer cannot take its input (the message names the layer and shapes).</exception>

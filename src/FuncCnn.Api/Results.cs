@@ -1,8 +1,9 @@
+using FuncCnn.Core;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Text;
 
-namespace FuncCnn.Api;
+namespace FuncCnn;
 
 /// <summary>A layer of a built model: its unique name, Keras-style type, hyper-parameters and shapes.</summary>
 /// <param name="Name">The unique name, e.g. "conv1" or "dense_1"; parameters are named "name/kernel", "name/bias".</param>

@@ -1,9 +1,10 @@
+using FuncCnn.Core;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace FuncCnn.Api;
+namespace FuncCnn;
 
 /// <summary>Early stopping: stop when <see cref="Monitor"/> has not improved by more than <see cref="MinDelta"/> for <see cref="Patience"/> epochs.</summary>
 /// <param name="Monitor">The quantity watched.</param>

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace FuncCnn.Cli;
 
-using FuncCnn.Api;
+using FuncCnn;
 
 /// <summary>The command tree of funccnn and what each command does.</summary>
 internal static class Commands

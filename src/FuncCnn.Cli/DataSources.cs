@@ -1,6 +1,6 @@
 namespace FuncCnn.Cli;
 
-using FuncCnn.Api;
+using FuncCnn;
 
 /// <summary>The datasets the CLI knows by name.</summary>
 internal static class DataSources

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace FuncCnn.Cli;
 
-using FuncCnn.Api;
+using FuncCnn;
 
 /// <summary>The files of a run folder: model, history (CSV, JSON), summary, test metrics.</summary>
 internal static class Outputs

@@ -1,7 +1,7 @@
 namespace FuncCnn.Cli;
 
 using System.Globalization;
-using FuncCnn.Api;
+using FuncCnn;
 using FuncCnn.Reports;
 
 /// <summary>Everything a finished (or interrupted) training run produced, for the report.</summary>

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace FuncCnn.Cli;
 
-using FuncCnn.Api;
+using FuncCnn;
 
 /// <summary>Runs Fit with live progress: Spectre.Console bars on a terminal, one line per epoch when output is redirected.</summary>
 internal static class TrainingUi

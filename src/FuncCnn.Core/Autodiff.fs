@@ -1,7 +1,10 @@
 /// Functional reverse-mode differentiation: `grad` takes a function and a point and returns values.
 /// Each call records onto a fresh tape; constants record nothing; nothing global is mutated.
-module FuncCnn.Autodiff
+module FuncCnn.Core.Autodiff
 
+open FuncCnn
+
+open FuncCnn.Core
 type private TensorPrimitives = System.Numerics.Tensors.TensorPrimitives
 
 /// The tape the inputs of an op are being differentiated on, if any. Tensors whose tape has

@@ -26,6 +26,24 @@ type DataFormatException =
     new(file: string, message: string, inner: exn) =
         { inherit FuncCnnException(sprintf "%s: %s" file message, inner); File = file }
 
+/// A model file could not be read or written: wrong magic, newer version, truncation, checksum
+/// mismatch, a manifest that does not fit its architecture, or an I/O failure. Names the file.
+type ModelFileException =
+    inherit FuncCnnException
+    val File: string
+    new(file: string, message: string) = { inherit FuncCnnException(sprintf "%s: %s" file message); File = file }
+    new(file: string, message: string, inner: exn) = { inherit FuncCnnException(sprintf "%s: %s" file message, inner); File = file }
+
+/// Training produced a NaN or infinite loss; names the epoch and batch (both 1-based).
+type TrainingDivergedException =
+    inherit FuncCnnException
+    val Epoch: int
+    val Batch: int
+    val Loss: float32
+    new(epoch: int, batch: int, loss: float32) =
+        { inherit FuncCnnException(sprintf "training diverged: the loss is %g at epoch %d, batch %d; try a lower learning rate or check the inputs for NaN" loss epoch batch)
+          Epoch = epoch; Batch = batch; Loss = loss }
+
 /// Helpers that raise the library's own exceptions with formatted messages.
 module internal Fail =
     let shape fmt = Printf.ksprintf (fun s -> raise (ShapeException s)) fmt

@@ -1,5 +1,8 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 
 /// How a parameter tensor gets its first values. Keras' defaults: Glorot-uniform kernels, zero biases.

@@ -1,6 +1,9 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
-open FuncCnn.Nn
+open FuncCnn
+
+open FuncCnn.Core
+open FuncCnn.Core.Nn
 
 /// The nonlinearity a layer applies to its output.
 type Activation =

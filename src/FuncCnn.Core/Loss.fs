@@ -1,7 +1,10 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
-open FuncCnn.Nn
+open FuncCnn.Core.Nn
 
 /// What a batch is compared with.
 type Targets =

@@ -1,8 +1,11 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.Text
-open FuncCnn.Nn
+open FuncCnn.Core.Nn
 
 /// A stack of layers as data (stax's `serial`): a single layer is an architecture of one, and
 /// architectures compose with `Architecture.append` or the `-->` operator.

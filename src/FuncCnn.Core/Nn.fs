@@ -1,11 +1,14 @@
 /// Differentiable neural-network ops: convolution, transposed convolution, pooling, softmax,
 /// the losses and dropout. The heavy ones are primitives with hand-written forward and backward
 /// kernels, because that is where the time goes.
-module FuncCnn.Nn
+module FuncCnn.Core.Nn
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
-open FuncCnn.Kernels
-open FuncCnn.Shape
+open FuncCnn.Core.Kernels
+open FuncCnn.Core.Shape
 
 type private TensorPrimitives = System.Numerics.Tensors.TensorPrimitives
 

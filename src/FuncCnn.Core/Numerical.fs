@@ -1,6 +1,9 @@
 /// Finite-difference gradients, so anyone can check a gradient: ours, or their own function's.
-module FuncCnn.Numerical
+module FuncCnn.Core.Numerical
 
+open FuncCnn
+
+open FuncCnn.Core
 /// The gradient of a scalar function by central differences with step `eps`, in double precision
 /// around the float32 evaluations.
 let gradient (eps: float32) (f: Tensor -> Tensor) (x: Tensor) : Tensor =

@@ -1,11 +1,14 @@
 /// Differentiable tensor operations: elementwise arithmetic with broadcasting, reductions, shape
 /// changes and matrix products. Each op computes its value with a kernel and, when an input is
 /// being differentiated, records its gradient rule right beside it.
-module FuncCnn.Ops
+module FuncCnn.Core.Ops
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 type private TensorPrimitives = System.Numerics.Tensors.TensorPrimitives
-open FuncCnn.Kernels
+open FuncCnn.Core.Kernels
 
 let inline private ro (a: float32[]) = ReadOnlySpan<float32> a
 let inline private sp (a: float32[]) = Span<float32> a

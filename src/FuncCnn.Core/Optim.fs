@@ -1,7 +1,10 @@
 /// Optimizers as pure state transitions (JAX `optimizers`): written once for one tensor, lifted
 /// to the parameter tree. A learning-rate schedule is just a function from step to rate.
-module FuncCnn.Optim
+module FuncCnn.Core.Optim
 
+open FuncCnn
+
+open FuncCnn.Core
 /// The update rule and its hyper-parameters (the learning rate comes from the schedule).
 type Optimizer =
     /// v = momentum * v + g;  p = p - lr * v   (PyTorch's form; momentum 0 is plain SGD).

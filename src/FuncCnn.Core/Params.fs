@@ -1,5 +1,8 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 /// Parameters as one immutable, named tree (JAX pytrees): gradients, optimizer state, saving,
 /// filter pictures and freezing all work on it. Children keep their insertion order (layer order).
 type ParamTree =

@@ -1,5 +1,8 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 
 /// A seeded, splittable random generator in the style of JAX's PRNG keys: a key is an immutable

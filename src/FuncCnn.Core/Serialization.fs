@@ -1,19 +1,14 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.Buffers.Binary
 open System.IO
 open System.Security.Cryptography
 open System.Text
 open System.Text.Json
-
-/// A model file could not be read or written: wrong magic, newer version, truncation, checksum
-/// mismatch, a manifest that does not fit its architecture, or an I/O failure. Names the file.
-type ModelFileException =
-    inherit FuncCnnException
-    val File: string
-    new(file: string, message: string) = { inherit FuncCnnException(sprintf "%s: %s" file message); File = file }
-    new(file: string, message: string, inner: exn) = { inherit FuncCnnException(sprintf "%s: %s" file message, inner); File = file }
 
 /// What a model file holds: the model (architecture, names, shapes, parameters) and what is
 /// known about it.

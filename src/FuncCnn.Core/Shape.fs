@@ -1,6 +1,8 @@
 /// Shapes are plain int arrays (NCHW for images). Every shape rule and check lives here, so each
 /// op's error message names the op, what it received and what it needs.
-module FuncCnn.Shape
+module FuncCnn.Core.Shape
+
+open FuncCnn
 
 /// "[8,3,28,28]"
 let show (shape: int[]) = "[" + (shape |> Array.map string |> String.concat ",") + "]"

@@ -1,5 +1,8 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 
 /// One recorded operation: its parents and how to turn the gradient of its output into

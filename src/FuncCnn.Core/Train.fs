@@ -1,8 +1,11 @@
-namespace FuncCnn
+namespace FuncCnn.Core
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.Diagnostics
-open FuncCnn.Nn
+open FuncCnn.Core.Nn
 
 /// Training or evaluation examples addressed by index: how many there are, one example's shape,
 /// and a function that gathers the inputs [n, ...] and targets of given indices, in that order.
@@ -12,16 +15,6 @@ type Examples =
       /// One example's shape without the batch, (C,H,W) for images.
       InputShape: int[]
       Gather: int[] -> Tensor * Targets }
-
-/// Training produced a NaN or infinite loss; names the epoch and batch (both 1-based).
-type TrainingDivergedException =
-    inherit FuncCnnException
-    val Epoch: int
-    val Batch: int
-    val Loss: float32
-    new(epoch: int, batch: int, loss: float32) =
-        { inherit FuncCnnException(sprintf "training diverged: the loss is %g at epoch %d, batch %d; try a lower learning rate or check the inputs for NaN" loss epoch batch)
-          Epoch = epoch; Batch = batch; Loss = loss }
 
 /// Where validation data comes from.
 type Validation =
@@ -151,13 +144,13 @@ module Examples =
 
     /// A labelled image dataset: batches are made when gathered (bytes become v/255 then), so the
     /// dataset is never copied as a whole.
-    let ofDataset (ds: FuncCnn.Data.Dataset) : Examples =
+    let ofDataset (ds: FuncCnn.Core.Data.Dataset) : Examples =
         { Count = Data.Dataset.count ds
           InputShape = Array.copy ds.ImageShape
           Gather = fun idx -> Data.Dataset.toTensor idx ds, Labels(idx |> Array.map (fun i -> ds.Labels.[i])) }
 
     /// A dataset's images as their own targets (an autoencoder); tensors are made per batch.
-    let reconstructionOfDataset (ds: FuncCnn.Data.Dataset) : Examples =
+    let reconstructionOfDataset (ds: FuncCnn.Core.Data.Dataset) : Examples =
         { Count = Data.Dataset.count ds
           InputShape = Array.copy ds.ImageShape
           Gather = fun idx -> let x = Data.Dataset.toTensor idx ds in x, Values x }

@@ -1,9 +1,12 @@
 /// Named presets for every architecture of the teaching notebooks. Classifiers end in logits
 /// (no softmax layer): the training loop uses the fused cross-entropy, `predict` applies softmax.
 /// Input shapes are (C,H,W) without the batch.
-module FuncCnn.Zoo
+module FuncCnn.Core.Zoo
 
-open FuncCnn.Layers
+open FuncCnn
+
+open FuncCnn.Core
+open FuncCnn.Core.Layers
 
 /// MNIST-sized input: one channel, 28x28.
 let mnistInput = [| 1; 28; 28 |]

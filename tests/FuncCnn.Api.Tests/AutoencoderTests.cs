@@ -1,4 +1,4 @@
-using FuncCnn.Api;
+using FuncCnn;
 using Xunit;
 
 namespace FuncCnn.Api.Tests;

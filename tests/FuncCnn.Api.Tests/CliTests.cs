@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using FuncCnn.Api;
+using FuncCnn;
 using Xunit;
 
 namespace FuncCnn.Api.Tests;

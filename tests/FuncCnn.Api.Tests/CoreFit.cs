@@ -1,18 +1,18 @@
-using FuncCnn.Api;
-using FuncCnn.Api.Interop;
+using FuncCnn;
+using FuncCnn.Interop;
 
 namespace FuncCnn.Api.Tests;
 
 /// <summary>The F# core's own Train.fit on the same model, data and options, for comparison.</summary>
 internal static class CoreFit
 {
-    public sealed record Outcome(Api.Model Model, double[] Losses, double[] ValidationLosses);
+    public sealed record Outcome(FuncCnn.Model Model, double[] Losses, double[] ValidationLosses);
 
-    public static Outcome Run(Api.Model model, Api.Dataset data, TrainingOptions options)
+    public static Outcome Run(FuncCnn.Model model, FuncCnn.Dataset data, TrainingOptions options)
     {
         var config = TrainingLoop.Config(options);
-        var result = FuncCnn.Train.fit(config, model.Core, DataBridge.Examples(data.Core));
-        return new Outcome(new Api.Model(result.Trained, []),
+        var result = FuncCnn.Core.Train.fit(config, model.Core, DataBridge.Examples(data.Core));
+        return new Outcome(new FuncCnn.Model(result.Trained, []),
             result.History.Select(e => e.TrainLoss).ToArray(),
             result.History.Select(e => e.ValLoss.Value).ToArray());
     }

@@ -1,4 +1,4 @@
-using FuncCnn.Api;
+using FuncCnn;
 
 namespace FuncCnn.Api.Tests;
 

@@ -1,5 +1,5 @@
-using FuncCnn.Api;
-using FuncCnn.Api.Interop;
+using FuncCnn;
+using FuncCnn.Interop;
 using Xunit;
 
 namespace FuncCnn.Api.Tests;
@@ -16,7 +16,7 @@ public class ModelUseTests
         var model = Trained.Value;
         var test = Mnist.Test.Take(300);
         var result = model.Evaluate(test, batchSize: 128);
-        var core = FuncCnn.Train.evaluate(FuncCnn.Loss.SparseCategoricalCrossEntropy, 128, model.Core, DataBridge.Examples(test.Core));
+        var core = FuncCnn.Core.Train.evaluate(FuncCnn.Core.Loss.SparseCategoricalCrossEntropy, 128, model.Core, DataBridge.Examples(test.Core));
         Assert.Equal(core.EvalLoss, result.Loss, 9);
         Assert.Equal(core.Accuracy.Value, result.Accuracy, 12);
 

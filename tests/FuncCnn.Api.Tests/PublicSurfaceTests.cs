@@ -6,7 +6,7 @@ namespace FuncCnn.Api.Tests;
 /// <summary>The C# API must not leak F# types (lists, options, functions, unions) to C# callers.</summary>
 public class PublicSurfaceTests
 {
-    private static readonly Assembly Api = typeof(FuncCnn.Api.ImageOps).Assembly;
+    private static readonly Assembly Api = typeof(FuncCnn.ImageOps).Assembly;
 
     private static bool IsFSharp(Type t)
     {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FuncCnn.Api;
+using FuncCnn;
 using Xunit;
 using Xunit.Abstractions;
 

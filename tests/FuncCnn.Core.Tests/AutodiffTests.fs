@@ -3,7 +3,7 @@ module FuncCnn.Core.Tests.AutodiffTests
 
 open Xunit
 open FuncCnn
-
+open FuncCnn.Core
 let t (shape: int[]) (v: float32[]) = Tensor.ofArray shape v
 
 [<Fact>]

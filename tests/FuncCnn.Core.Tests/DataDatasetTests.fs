@@ -2,7 +2,8 @@ module FuncCnn.Core.Tests.DataDatasetTests
 
 open Xunit
 open FuncCnn
-open FuncCnn.Data
+open FuncCnn.Core
+open FuncCnn.Core.Data
 
 /// 10 images of 1x2x2, image i filled with byte 10*i, label i % 3.
 let small () =

@@ -8,7 +8,8 @@ open System.IO
 open System.Threading.Tasks
 open Xunit
 open FuncCnn
-open FuncCnn.Data
+open FuncCnn.Core
+open FuncCnn.Core.Data
 open FuncCnn.Core.Tests.DataTestUtil
 
 type Outcome =

@@ -4,7 +4,8 @@ open System
 open System.IO
 open Xunit
 open FuncCnn
-open FuncCnn.Data
+open FuncCnn.Core
+open FuncCnn.Core.Data
 open FuncCnn.Core.Tests.DataTestUtil
 
 [<Fact>]

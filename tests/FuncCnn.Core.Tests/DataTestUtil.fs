@@ -7,7 +7,7 @@ open System.IO.Compression
 open System.Text
 open Xunit
 open FuncCnn
-
+open FuncCnn.Core
 let mnistDir = Path.Combine(TestUtil.sharedDir, "datasets", "mnist")
 let quickdrawDir = Path.Combine(TestUtil.sharedDir, "datasets", "quickdraw")
 

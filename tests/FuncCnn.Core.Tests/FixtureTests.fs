@@ -7,6 +7,7 @@ open System.IO
 open System.Text.Json
 open Xunit
 open FuncCnn
+open FuncCnn.Core
 open FuncCnn.Core.Tests.TestUtil
 
 let fixtureDir =

@@ -6,7 +6,7 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FuncCnn
-
+open FuncCnn.Core
 /// Values drawn from the case's seed: uniform in [lo, hi).
 let values (seed: int) (lo: float32) (hi: float32) (shape: int[]) =
     Tensor.ofArray shape (Rng.uniform lo hi (Shape.numel shape) (Rng.create (int64 seed)))

@@ -5,8 +5,8 @@ module FuncCnn.Core.Tests.KernelTests
 
 open System
 open Xunit
-open FuncCnn.Shape
-open FuncCnn.Kernels
+open FuncCnn.Core.Shape
+open FuncCnn.Core.Kernels
 
 let private randomArray (rng: Random) (len: int) = Array.init len (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
 

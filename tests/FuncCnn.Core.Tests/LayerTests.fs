@@ -8,7 +8,8 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FuncCnn
-open FuncCnn.Layers
+open FuncCnn.Core
+open FuncCnn.Core.Layers
 open FuncCnn.Core.Tests.TestUtil
 
 let private build input arch = Model.build (Rng.create 1L) input arch

@@ -7,7 +7,8 @@ open System.Security.Cryptography
 open System.Text
 open Xunit
 open FuncCnn
-open FuncCnn.Layers
+open FuncCnn.Core
+open FuncCnn.Core.Layers
 
 let private tempDir () =
     let d = Path.Combine(Path.GetTempPath(), "funccnn-tests-" + Guid.NewGuid().ToString("N"))

@@ -3,7 +3,7 @@ module FuncCnn.Core.Tests.TeachingExampleTests
 
 open Xunit
 open FuncCnn
-
+open FuncCnn.Core
 let input =
     Tensor.ofArray [| 1; 1; 5; 5 |]
         [| 1.f; 2.f; 0.f; 1.f; 2.f

@@ -5,7 +5,8 @@ module FuncCnn.Core.Tests.TrainTests
 open System
 open Xunit
 open FuncCnn
-open FuncCnn.Layers
+open FuncCnn.Core
+open FuncCnn.Core.Layers
 
 /// Easy synthetic 12x12 images: class k has a bright 3x3 square in its own place, plus noise.
 let squares (n: int) (classes: int) (seed: int64) =
@@ -27,9 +28,9 @@ let private bits (m: Model) = ParamTree.leaves m.Params |> List.map (fun (p, t: 
 
 [<Fact>]
 let ``the O-vs-X network classifies all its letters after training`` () =
-    let letters = FuncCnn.Data.Letters.dataset ()
+    let letters = FuncCnn.Core.Data.Letters.dataset ()
     let data = Examples.ofDataset letters
-    let images, labels = FuncCnn.Data.Dataset.toTensor (Array.init 10 id) letters, letters.Labels
+    let images, labels = FuncCnn.Core.Data.Dataset.toTensor (Array.init 10 id) letters, letters.Labels
     let model = Model.build (Rng.create 3L) Zoo.lettersInput Zoo.oVsX
     let config = { Train.defaults with BatchSize = 10; Epochs = 150; Schedule = Optim.Schedule.constant 0.02f; Seed = 1L }
     let result = Train.fit config model data
@@ -45,10 +46,10 @@ let ``the O-vs-X network classifies all its letters after training`` () =
 let ``the 5x5 MNIST model learns a few thousand real MNIST images in one epoch`` () =
     // Keras defaults (Adam 1e-3, batch 128): 10,000 images are 79 steps; measured 0.877 on the first 2,000 test images.
     let clock = Diagnostics.Stopwatch.StartNew()
-    let train, test = FuncCnn.Data.Mnist.load None
+    let train, test = FuncCnn.Core.Data.Mnist.load None
     let model = Model.build (Rng.create 0L) Zoo.mnistInput Zoo.mnist5x5
-    let result = Train.fit { Train.defaults with Epochs = 1; Seed = 0L } model (Examples.ofDataset (FuncCnn.Data.Dataset.take 10000 train))
-    let eval = Train.evaluate SparseCategoricalCrossEntropy 500 result.Trained (Examples.ofDataset (FuncCnn.Data.Dataset.take 2000 test))
+    let result = Train.fit { Train.defaults with Epochs = 1; Seed = 0L } model (Examples.ofDataset (FuncCnn.Core.Data.Dataset.take 10000 train))
+    let eval = Train.evaluate SparseCategoricalCrossEntropy 500 result.Trained (Examples.ofDataset (FuncCnn.Core.Data.Dataset.take 2000 test))
     printfn "5x5 model, 10000 MNIST images, 1 epoch: test accuracy %.4f, loss %.4f, %.1f s" eval.Accuracy.Value eval.EvalLoss clock.Elapsed.TotalSeconds
     Assert.True(eval.Accuracy.Value >= 0.85, sprintf "test accuracy %.3f after one epoch of 10000 images" eval.Accuracy.Value)
 
@@ -130,10 +131,10 @@ let ``training gives the same bits on one thread as on all cores`` () =
     let labels = Array.init 128 (fun i -> i % 10)
     let model = Model.build (Rng.create 1L) Zoo.mnistInput Zoo.seedCnn
     let run threads =
-        let before = FuncCnn.Kernels.Setup.maxDegreeOfParallelism
-        FuncCnn.Kernels.Setup.maxDegreeOfParallelism <- threads
+        let before = FuncCnn.Core.Kernels.Setup.maxDegreeOfParallelism
+        FuncCnn.Core.Kernels.Setup.maxDegreeOfParallelism <- threads
         try Train.fit { Train.defaults with BatchSize = 64; Epochs = 2; Seed = 3L } model (Examples.labelled images labels)
-        finally FuncCnn.Kernels.Setup.maxDegreeOfParallelism <- before
+        finally FuncCnn.Core.Kernels.Setup.maxDegreeOfParallelism <- before
     let one, all = run 1, run -1
     Assert.Equal<(string * int[]) list>(bits one.Trained, bits all.Trained)
     let losses (r: FitResult) = r.History |> List.map (fun e -> BitConverter.DoubleToInt64Bits e.TrainLoss)

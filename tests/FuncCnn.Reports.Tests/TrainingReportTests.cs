@@ -1,4 +1,4 @@
-using FuncCnn.Api;
+using FuncCnn;
 using FuncCnn.Reports;
 using Xunit;
 
@@ -13,10 +13,10 @@ public class TrainingReportTests
         var rng = new Random(1);
         var pixels = new byte[4 * 12 * 12];
         rng.NextBytes(pixels);
-        var test = FuncCnn.Api.Dataset.FromArrays(pixels, [1, 12, 12], [0, 1, 0, 1], ["a", "b"], "tiny");
+        var test = FuncCnn.Dataset.FromArrays(pixels, [1, 12, 12], [0, 1, 0, 1], ["a", "b"], "tiny");
         var model = ModelBuilder.Input(1, 12, 12)
-            .Conv2D(2, 3, FuncCnn.Api.Activation.Relu, name: "conv1").MaxPool2D(2, name: "pool1")
-            .Conv2D(3, 3, FuncCnn.Api.Activation.Relu, name: "conv2").AvgPool2D(2, name: "pool2")
+            .Conv2D(2, 3, FuncCnn.Activation.Relu, name: "conv1").MaxPool2D(2, name: "pool1")
+            .Conv2D(3, 3, FuncCnn.Activation.Relu, name: "conv2").AvgPool2D(2, name: "pool2")
             .Flatten().Dense(2).Build(seed: 0);
 
         var data = TrainingReport.From(model, TrainingHistory.Empty, test);

@@ -1,6 +1,7 @@
+using FuncCnn.Core;
 using Microsoft.FSharp.Core;
 
-namespace FuncCnn.Api.Interop;
+namespace FuncCnn.Interop;
 
 /// <summary>The one place where the C# API touches F# types of the core.</summary>
 internal static class CoreBridge

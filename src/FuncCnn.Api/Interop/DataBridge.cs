@@ -1,7 +1,8 @@
+using FuncCnn.Core;
 using Microsoft.FSharp.Core;
-using CoreDataset = FuncCnn.Data.Dataset;
+using CoreDataset = FuncCnn.Core.Data.Dataset;
 
-namespace FuncCnn.Api.Interop;
+namespace FuncCnn.Interop;
 
 /// <summary>Datasets and examples: the F# option/tuple/function plumbing of the data module.</summary>
 internal static class DataBridge
@@ -14,12 +15,12 @@ internal static class DataBridge
         ArgumentNullException.ThrowIfNull(dataset);
         var spec = dataset switch
         {
-            "mnist" => FuncCnn.Data.Mnist.spec,
-            "fashion-mnist" => FuncCnn.Data.FashionMnist.spec,
-            "quickdraw" => FuncCnn.Data.QuickDraw.spec,
+            "mnist" => FuncCnn.Core.Data.Mnist.spec,
+            "fashion-mnist" => FuncCnn.Core.Data.FashionMnist.spec,
+            "quickdraw" => FuncCnn.Core.Data.QuickDraw.spec,
             _ => throw new ArgumentException($"Unknown dataset '{dataset}'; use mnist, fashion-mnist or quickdraw.", nameof(dataset)),
         };
-        var result = FuncCnn.Data.DataLocator.locate(spec, FSharpOption<string>.None);
+        var result = FuncCnn.Core.Data.DataLocator.locate(spec, FSharpOption<string>.None);
         if (result.IsOk)
         {
             explanation = null;

@@ -1,21 +1,22 @@
+using FuncCnn.Core;
 using Microsoft.FSharp.Collections;
 using Microsoft.FSharp.Core;
-using CoreActivation = FuncCnn.Activation;
-using CoreModel = FuncCnn.Model;
-using CorePadding = FuncCnn.Padding;
+using CoreActivation = FuncCnn.Core.Activation;
+using CoreModel = FuncCnn.Core.Model;
+using CorePadding = FuncCnn.Core.Padding;
 
-namespace FuncCnn.Api.Interop;
+namespace FuncCnn.Interop;
 
 /// <summary>Layer specs, architectures and built models: everything that names an F# union or list.</summary>
 internal static class ModelBridge
 {
     public static CoreActivation Activation(Activation a) => a switch
     {
-        Api.Activation.Linear => CoreActivation.Linear,
-        Api.Activation.Relu => CoreActivation.Relu,
-        Api.Activation.Tanh => CoreActivation.Tanh,
-        Api.Activation.Sigmoid => CoreActivation.Sigmoid,
-        Api.Activation.Softmax => CoreActivation.Softmax,
+        FuncCnn.Activation.Linear => CoreActivation.Linear,
+        FuncCnn.Activation.Relu => CoreActivation.Relu,
+        FuncCnn.Activation.Tanh => CoreActivation.Tanh,
+        FuncCnn.Activation.Sigmoid => CoreActivation.Sigmoid,
+        FuncCnn.Activation.Softmax => CoreActivation.Softmax,
         _ => throw new ArgumentOutOfRangeException(nameof(a), a, "Unknown activation."),
     };
 

@@ -1,11 +1,12 @@
+using FuncCnn.Core;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.FSharp.Core;
-using CoreModel = FuncCnn.Model;
-using CoreDataset = FuncCnn.Data.Dataset;
-using CoreEarlyStopping = FuncCnn.EarlyStopping;
+using CoreModel = FuncCnn.Core.Model;
+using CoreDataset = FuncCnn.Core.Data.Dataset;
+using CoreEarlyStopping = FuncCnn.Core.EarlyStopping;
 
-namespace FuncCnn.Api.Interop;
+namespace FuncCnn.Interop;
 
 /// <summary>
 /// Maps the C# training options onto the core's TrainConfig and runs the core's fit (Train.fit):
@@ -49,12 +50,12 @@ internal static class TrainingLoop
             o.Seed, o.Shuffle, early, d.OnEpoch, onBatch, shouldStop);
     }
 
-    private static FuncCnn.Monitor Monitor(StoppingMetric m) => m switch
+    private static FuncCnn.Core.Monitor Monitor(StoppingMetric m) => m switch
     {
-        StoppingMetric.ValidationLoss => FuncCnn.Monitor.ValLoss,
-        StoppingMetric.ValidationAccuracy => FuncCnn.Monitor.ValAccuracy,
-        StoppingMetric.TrainingLoss => FuncCnn.Monitor.TrainLoss,
-        StoppingMetric.TrainingAccuracy => FuncCnn.Monitor.TrainAccuracy,
+        StoppingMetric.ValidationLoss => FuncCnn.Core.Monitor.ValLoss,
+        StoppingMetric.ValidationAccuracy => FuncCnn.Core.Monitor.ValAccuracy,
+        StoppingMetric.TrainingLoss => FuncCnn.Core.Monitor.TrainLoss,
+        StoppingMetric.TrainingAccuracy => FuncCnn.Core.Monitor.TrainAccuracy,
         _ => throw new ArgumentOutOfRangeException(nameof(m), m, "Unknown metric."),
     };
 

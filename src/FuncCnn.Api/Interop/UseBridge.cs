@@ -1,10 +1,11 @@
+using FuncCnn.Core;
 using Microsoft.FSharp.Collections;
 using Microsoft.FSharp.Core;
-using CoreModel = FuncCnn.Model;
-using CoreDataset = FuncCnn.Data.Dataset;
-using CoreDatasetModule = FuncCnn.Data.DatasetModule;
+using CoreModel = FuncCnn.Core.Model;
+using CoreDataset = FuncCnn.Core.Data.Dataset;
+using CoreDatasetModule = FuncCnn.Core.Data.DatasetModule;
 
-namespace FuncCnn.Api.Interop;
+namespace FuncCnn.Interop;
 
 /// <summary>Inference, evaluation, inspection and files: the core calls behind a trained model's methods.</summary>
 internal static class UseBridge
@@ -78,7 +79,7 @@ internal static class UseBridge
 
     /// <summary>The most probable class of one probability row, by the core's rule (first maximum on ties).</summary>
     public static int PredictedClass(float[] probabilities) =>
-        FuncCnn.Metrics.argmaxRows(TensorModule.ofArray([1, probabilities.Length], probabilities))[0];
+        FuncCnn.Core.Metrics.argmaxRows(TensorModule.ofArray([1, probabilities.Length], probabilities))[0];
 
     public static IReadOnlyList<FeatureMap> FeatureMaps(CoreModel m, float[] image)
     {

@@ -1,13 +1,14 @@
 /// Bounded reading of data files: gzip or plain, every size checked before anything is
 /// allocated, and every failure of the runtime (corrupt gzip, missing file, early end)
 /// turned into a DataFormatException that names the file.
-module internal FuncCnn.Data.DataFile
+module internal FuncCnn.Core.Data.DataFile
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.IO
 open System.IO.Compression
-open FuncCnn
-
 /// An open data file: the (possibly decompressing) stream, and the number of content bytes
 /// when it is known up front (plain files; None for gzip).
 type Source =

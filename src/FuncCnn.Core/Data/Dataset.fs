@@ -1,8 +1,9 @@
-namespace FuncCnn.Data
+namespace FuncCnn.Core.Data
 
-open System
 open FuncCnn
 
+open FuncCnn.Core
+open System
 /// The pixels of a dataset, all images back to back (image i starts at i * C*H*W).
 /// Bytes (0-255) stay bytes in memory and are scaled to [0,1] only when a batch is made;
 /// floats are used as they are.

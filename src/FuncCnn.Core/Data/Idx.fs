@@ -1,9 +1,10 @@
-namespace FuncCnn.Data
+namespace FuncCnn.Core.Data
 
-open System
-open System.Buffers.Binary
 open FuncCnn
 
+open FuncCnn.Core
+open System
+open System.Buffers.Binary
 /// The typed contents of an IDX file (all element types the format defines; big-endian on disk).
 type IdxData =
     /// 0x08 unsigned byte

@@ -1,6 +1,8 @@
-namespace FuncCnn.Data
+namespace FuncCnn.Core.Data
 
 open FuncCnn
+
+open FuncCnn.Core
 
 /// The teaching letters of the from-scratch CNN notebook: tiny 6x6 images of "O" and "X".
 module Letters =

@@ -1,9 +1,10 @@
-namespace FuncCnn.Data
+namespace FuncCnn.Core.Data
 
-open System
-open System.IO
 open FuncCnn
 
+open FuncCnn.Core
+open System
+open System.IO
 /// Loading a pair of IDX files (images + labels) into a dataset, checked against each other.
 module internal IdxPair =
     /// The file for a stem: "<stem>.gz" or "<stem>" (the first that exists).

@@ -1,9 +1,10 @@
-namespace FuncCnn.Data
+namespace FuncCnn.Core.Data
 
-open System
-open System.IO
 open FuncCnn
 
+open FuncCnn.Core
+open System
+open System.IO
 /// What a dataset looks like on disk and how to get it.
 type DataSpec =
     { /// The folder name under a datasets root ("mnist", "fashion-mnist", "quickdraw").

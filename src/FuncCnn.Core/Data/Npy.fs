@@ -1,10 +1,11 @@
-namespace FuncCnn.Data
+namespace FuncCnn.Core.Data
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.Buffers.Binary
 open System.Text
-open FuncCnn
-
 /// The header of a NumPy .npy file.
 type NpyHeader =
     { /// Format version (major, minor): 1.0, 2.0 or 3.0.

@@ -1,10 +1,11 @@
-namespace FuncCnn.Data
+namespace FuncCnn.Core.Data
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.IO
 open System.Text.Json
-open FuncCnn
-
 /// One pen stroke: its points in drawing coordinates (times, when present, are dropped).
 type Stroke = { X: float[]; Y: float[] }
 

@@ -4,13 +4,16 @@
 /// weight gradient sums over the batch in a fixed partition (groups of images chosen from N
 /// alone), each group into its own partial, the partials added in group order: the bits never
 /// depend on the thread count.
-module FuncCnn.Kernels.Conv
+module FuncCnn.Core.Kernels.Conv
 
+open FuncCnn
+
+open FuncCnn.Core
 #nowarn "9" // native pointers into pinned arrays
 
 open Microsoft.FSharp.NativeInterop
-open FuncCnn.Shape
-open FuncCnn.Kernels.Setup
+open FuncCnn.Core.Shape
+open FuncCnn.Core.Kernels.Setup
 
 /// Output columns [owLo, owHi) whose input column ow*SW - PadLeft + kj lies inside the image.
 let private validColumns (g: Conv2dGeometry) (kj: int) =

@@ -3,15 +3,18 @@
 /// kernel instead keeps up to four vectors of one output row in registers and streams the taps
 /// over a zero-padded copy of the image. Each output is bias + the taps in (c, ki, kj) order as
 /// fused multiply-adds, on every SIMD path alike, so the bits never depend on the path or threads.
-module FuncCnn.Kernels.DirectConv
+module FuncCnn.Core.Kernels.DirectConv
 
+open FuncCnn
+
+open FuncCnn.Core
 #nowarn "9" // native pointers into pinned arrays
 
 open System
 open System.Runtime.Intrinsics
 open Microsoft.FSharp.NativeInterop
-open FuncCnn.Shape
-open FuncCnn.Kernels.Setup
+open FuncCnn.Core.Shape
+open FuncCnn.Core.Kernels.Setup
 
 /// Largest receptive field (C*KH*KW) this kernel takes; above it the GEMM route is faster.
 [<Literal>]

@@ -1,6 +1,9 @@
 /// Elementwise kernels that TensorPrimitives does not offer directly.
-module FuncCnn.Kernels.Elementwise
+module FuncCnn.Core.Kernels.Elementwise
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.Runtime.Intrinsics
 

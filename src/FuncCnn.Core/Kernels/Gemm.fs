@@ -3,13 +3,15 @@
 /// nr-column strips, op(A) into MR-row strips, and the micro-kernel walks the strips. Threads
 /// split C only (never k), so every element of C sees the same additions in the same order
 /// whatever the thread count.
-module FuncCnn.Kernels.Gemm
+module FuncCnn.Core.Kernels.Gemm
 
+open FuncCnn
+
+open FuncCnn.Core
 #nowarn "9" // native pointers into pinned arrays
 
 open Microsoft.FSharp.NativeInterop
-open FuncCnn.Kernels.Setup
-
+open FuncCnn.Core.Kernels.Setup
 
 /// Longest k block: a packed 16-column B strip of KC rows (24 KB) stays in L1 while A strips stream
 /// by; 384 also keeps a 3x3x32 convolution (k = 288) in one block.

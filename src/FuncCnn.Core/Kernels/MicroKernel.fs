@@ -2,14 +2,16 @@
 /// A strip and one packed B strip stream through, one FMA per accumulator per k step. Every path
 /// (scalar, Vector256, Vector512) computes each C element as the same chain of fused multiply-adds
 /// over k in the same order, so they agree bit for bit.
-module FuncCnn.Kernels.MicroKernel
+module FuncCnn.Core.Kernels.MicroKernel
 
+open FuncCnn
+
+open FuncCnn.Core
 #nowarn "9" // native pointers into pinned arrays
 
 open System
 open System.Runtime.Intrinsics
 open Microsoft.FSharp.NativeInterop
-
 
 /// Copies a rows×cols corner of a stack tile into C, adding to C when accumulating.
 let mergeTile (t: nativeptr<float32>) (ldt: int) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =

@@ -2,15 +2,17 @@
 /// copy/add runs im2col and col2im are made of. Matrices are strided views: element (i, j) of a
 /// view at `src` with row stride rs and column stride cs is src[i*rs + j*cs], so one routine packs
 /// a matrix, its transpose or an im2col buffer read sideways.
-module FuncCnn.Kernels.Pack
+module FuncCnn.Core.Kernels.Pack
 
+open FuncCnn
+
+open FuncCnn.Core
 #nowarn "9" // native pointers: kernels pin their arrays and index them without bounds checks
 
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
 open Microsoft.FSharp.NativeInterop
-open FuncCnn.Kernels.Setup
-
+open FuncCnn.Core.Kernels.Setup
 
 /// op(A) rows [0, rows) × k-columns [0, kc) into MR-row strips: strip s holds, for each p, the MR
 /// values of rows s*MR .. s*MR+MR-1 side by side (rows past `rows` are zero).

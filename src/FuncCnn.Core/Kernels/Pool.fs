@@ -1,16 +1,19 @@
 /// 2-D max and average pooling kernels over NCHW float32 arrays (no padding, floor mode).
 /// Planes (one channel of one image) are independent: threads take fixed runs of planes, and
 /// each plane is visited in the same order as a plain loop would, so the bits never change.
-module FuncCnn.Kernels.Pool
+module FuncCnn.Core.Kernels.Pool
 
+open FuncCnn
+
+open FuncCnn.Core
 #nowarn "9" // native pointers into pinned arrays
 
 open System
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
 open Microsoft.FSharp.NativeInterop
-open FuncCnn.Shape
-open FuncCnn.Kernels.Setup
+open FuncCnn.Core.Shape
+open FuncCnn.Core.Kernels.Setup
 
 /// Planes per parallel piece: about 16K input elements, so a piece is worth a thread hop.
 let private planesPerPiece (g: Pool2dGeometry) = max 1 (16384 / max 1 (g.H * g.W))
@@ -22,7 +25,6 @@ let private forPlaneRuns (g: Pool2dGeometry) (body: int -> int -> unit) =
     let pieces = (planes + per - 1) / per
     parallelFor pieces (int64 planes * int64 (g.H * g.W) >= 200_000L) (fun piece ->
         body (piece * per) (min planes ((piece + 1) * per)))
-
 
 /// Scalar max pooling of one plane: the reference order (first max wins, a NaN always wins).
 let private maxPlaneScalar (g: Pool2dGeometry) (xin: nativeptr<float32>) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =

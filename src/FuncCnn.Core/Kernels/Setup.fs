@@ -2,8 +2,11 @@
 /// parallel loop and scratch buffers they all use. Results never depend on these settings: every
 /// parallel split is a fixed partition of the work, and every path does the same FMAs in the same
 /// order, so tests flip them and compare bit for bit.
-module FuncCnn.Kernels.Setup
+module FuncCnn.Core.Kernels.Setup
 
+open FuncCnn
+
+open FuncCnn.Core
 open System
 open System.Buffers
 open System.Runtime.Intrinsics

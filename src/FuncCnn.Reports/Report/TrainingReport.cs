@@ -1,5 +1,5 @@
 using System.Globalization;
-using Api = FuncCnn.Api;
+using Api = FuncCnn;
 
 namespace FuncCnn.Reports;
 
