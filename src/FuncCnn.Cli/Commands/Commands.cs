@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+
+namespace FuncCnn.Cli;
+
+using FuncCnn;
+
+/// <summary>The command tree of funccnn and what each command does.</summary>
+internal static partial class Commands
+{
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "Show stack traces of errors", Recursive = true };
+
+    public static RootCommand Root()
+    {
+        var root = new RootCommand("FuncCnn: train, evaluate and inspect small CNNs (MNIST, Fashion-MNIST, Quick Draw, letters).");
+        root.Options.Add(Verbose);
+        root.Subcommands.Add(Train());
+        root.Subcommands.Add(Eval());
+        root.Subcommands.Add(Predict());
+        root.Subcommands.Add(Summary());
+        root.Subcommands.Add(Bench());
+        root.Subcommands.Add(Demo());
+        return root;
+    }
+
+    private static Option<T> Opt<T>(string name, string description, T fallback) =>
+        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+
+    private static Option<T?> Opt<T>(string name, string description) => new(name) { Description = description };
+
+    private static int Positive(int value, string name, bool allowZero = false)
+    {
+        if (value < 0 || (!allowZero && value == 0)) throw new UsageException($"{name} must be {(allowZero ? "0 or more" : "at least 1")}, got {value}.");
+        return value;
+    }
+
+    private static void CheckPreset(string name)
+    {
+        if (!ModelZoo.Names.Contains(name))
+            throw new UsageException($"unknown model preset '{name}'; the presets are: {string.Join(", ", ModelZoo.Names)}.");
+    }
+
+    private static Model LoadModel(string path) => Model.Load(path);
+}

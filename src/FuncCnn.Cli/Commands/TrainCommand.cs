@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+
+namespace FuncCnn.Cli;
+
+using FuncCnn;
+
+/// <summary>funccnn train.</summary>
+internal static partial class Commands
+{
+    // ---- train -------------------------------------------------------------------------------
+
+    private static Command Train()
+    {
+        var model = Opt("--model", $"Preset to train: {string.Join(", ", ModelZoo.Names)}", "seed-cnn");
+        var dataset = Opt("--dataset", "mnist, fashion-mnist, quickdraw or letters", "mnist");
+        var data = Opt<string>("--data", "The dataset's folder (default: $FUNCCNN_DATA/<dataset>, ../shared/datasets/<dataset>, system folders)");
+        var epochs = Opt("--epochs", "Passes over the training data", 2);
+        var batch = Opt("--batch", "Images per step", 128);
+        var lr = Opt("--lr", "Learning rate", 0.001);
+        var seed = Opt("--seed", "Seeds shuffling, dropout and the initial parameters", 0);
+        var output = Opt<string>("--out", "Folder for the model, history, summary and report (default: runs/<model>-<dataset>)");
+        var limit = Opt<int?>("--limit", "Train on the first N training images only");
+        var testLimit = Opt<int?>("--test-limit", "Evaluate on the first N test images only");
+        var validation = Opt("--validation-split", "Fraction of the training images kept for validation (0 = none)", 0.0);
+        var optimizer = Opt("--optimizer", "adam or sgd", "adam");
+        optimizer.AcceptOnlyFromAmong("adam", "sgd");
+        var categories = Opt<string>("--categories", "quickdraw: comma-separated categories (default: all in the folder)");
+        var cmd = new Command("train", "Train a preset on a dataset with live progress; saves model.fcnn, history.csv/json, summary.txt, metrics.json")
+        {
+            model, dataset, data, epochs, batch, lr, seed, output, limit, testLimit, validation, optimizer, categories,
+        };
+        cmd.SetAction(p =>
+        {
+            var preset = p.GetValue(model)!;
+            var datasetName = p.GetValue(dataset)!;
+            CheckPreset(preset);
+            DataSources.Check(datasetName);
+            var options = new TrainingOptions
+            {
+                Epochs = Positive(p.GetValue(epochs), "--epochs", allowZero: true),
+                BatchSize = Positive(p.GetValue(batch), "--batch"),
+                LearningRate = p.GetValue(lr),
+                Seed = p.GetValue(seed),
+                ValidationSplit = p.GetValue(validation),
+                Optimizer = p.GetValue(optimizer) == "sgd" ? Optimizer.Sgd : Optimizer.Adam,
+            };
+            var cats = p.GetValue(categories)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var pair = DataSources.Load(datasetName, p.GetValue(data), cats);
+            var outDir = p.GetValue(output) ?? Path.Combine("runs", $"{preset}-{datasetName}");
+            return RunTraining(preset, datasetName, pair, options, outDir, p.GetValue(limit), p.GetValue(testLimit));
+        });
+        return cmd;
+    }
+
+    /// <summary>Trains, evaluates, writes the run folder and the report; shared by train and demo.</summary>
+    private static int RunTraining(string preset, string datasetName, DatasetPair pair, TrainingOptions options, string outDir, int? limit, int? testLimit)
+    {
+        var model = ModelZoo.Build(preset, options.Seed);
+        var train = pair.Train;
+        if (datasetName == "quickdraw") train = train.Shuffle(options.Seed); // the files come grouped by category
+        if (limit is { } n) train = train.Take(Positive(n, "--limit"));
+        var test = testLimit is { } t ? pair.Test.Take(Positive(t, "--test-limit")) : pair.Test;
+        if (!model.InputShape.SequenceEqual(train.ImageShape))
+            throw new UsageException($"preset '{preset}' takes ({string.Join(",", model.InputShape)}) inputs but {datasetName} has ({string.Join(",", train.ImageShape)}) images; use --model {(datasetName == "letters" ? "o-vs-x" : "seed-cnn")}.");
+        if (model.OutputShape.Count != 1 || model.OutputShape[0] < train.ClassNames.Count)
+            throw new UsageException($"preset '{preset}' has ({string.Join(",", model.OutputShape)}) outputs but {datasetName} has {train.ClassNames.Count} classes; use --model quickdraw (345 classes) or fewer --categories.");
+
+        Console.WriteLine($"model    {preset}: {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, input ({string.Join(",", model.InputShape)})");
+        Console.WriteLine($"data     {train.Name}: {train.Count} training images, {test.Count} test images, {train.ClassNames.Count} classes");
+        Console.WriteLine($"training {options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed} (Ctrl+C stops after the current batch and keeps what was trained)");
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        TrainingResult result;
+        try { result = TrainingUi.Fit(model, train, options, cts.Token); }
+        finally { Console.CancelKeyPress -= onCancel; }
+
+        var history = result.History;
+        TrainingUi.PrintHistory(history);
+        EvaluationResult? evaluation = null;
+        if (history.Cancelled)
+        {
+            var last = history.Last;
+            Console.WriteLine(last is null
+                ? "interrupted before the first batch; saving the untrained model"
+                : $"interrupted in epoch {last.Epoch}; saving the model trained so far (test evaluation skipped)");
+        }
+        else
+        {
+            var clock = Stopwatch.StartNew();
+            evaluation = result.Model.Evaluate(test);
+            Console.WriteLine($"test accuracy {Outputs.Percent(evaluation.Accuracy)} (loss {evaluation.Loss.ToString("F4", CultureInfo.InvariantCulture)}) on {evaluation.Count} images, {clock.Elapsed.TotalSeconds:F1}s");
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["preset"] = preset, ["dataset"] = datasetName, ["trainImages"] = train.Count.ToString(CultureInfo.InvariantCulture),
+            ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture), ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["optimizer"] = options.Optimizer.ToString(), ["learningRate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture), ["date"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+        var files = Outputs.WriteRun(outDir, result.Model, history, evaluation, metadata).ToList();
+        var report = ReportWriter.TryWrite(new TrainingRun(outDir, preset, datasetName, result.Model, history, test, evaluation, options));
+        if (report is not null) files.Add(report);
+        Console.WriteLine($"wrote {Path.GetFullPath(outDir)}:");
+        foreach (var f in files) Console.WriteLine($"  {Path.GetRelativePath(outDir, f)}");
+        if (report is not null) Console.WriteLine($"open {Path.GetFullPath(report)} to see the report");
+        return history.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+}
