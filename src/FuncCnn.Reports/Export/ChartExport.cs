@@ -37,7 +37,7 @@ public static class ChartExport
         return (Math.Ceiling(width), Math.Ceiling(height));
     }
 
-    private static SkiaRenderContext Measurer() => new() { RenderTarget = RenderTarget.VectorGraphic, UseTextShaping = true };
+    private static SkiaRenderContext Measurer() => new() { RenderTarget = RenderTarget.VectorGraphic, UseTextShaping = false };
 
     /// <summary>The chart as an SVG document.</summary>
     /// <param name="model">The chart.</param>
@@ -60,7 +60,7 @@ public static class ChartExport
         ArgumentNullException.ThrowIfNull(model);
         if (!(scale > 0) || double.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a positive number.");
         var (w, h) = SizeOf(model);
-        var exporter = new OxyPlot.SkiaSharp.PngExporter { Width = (int)Math.Ceiling(w * scale), Height = (int)Math.Ceiling(h * scale), Dpi = (float)(96 * scale) };
+        var exporter = new OxyPlot.SkiaSharp.PngExporter { Width = (int)Math.Ceiling(w * scale), Height = (int)Math.Ceiling(h * scale), Dpi = (float)(96 * scale), UseTextShaping = false };
         using var stream = new MemoryStream();
         lock (model.SyncRoot) exporter.Export(model, stream);
         return stream.ToArray();
@@ -81,7 +81,7 @@ public static class ChartExport
             {
                 var (w, h) = SizeOf(model);
                 var canvas = document.BeginPage((float)w * points, (float)h * points);
-                using (var context = new SkiaRenderContext { RenderTarget = RenderTarget.VectorGraphic, SkCanvas = canvas, UseTextShaping = true, DpiScale = points })
+                using (var context = new SkiaRenderContext { RenderTarget = RenderTarget.VectorGraphic, SkCanvas = canvas, UseTextShaping = false, DpiScale = points })
                 lock (model.SyncRoot)
                 {
                     ((IPlotModel)model).Update(true);
