@@ -76,9 +76,11 @@ internal static class Panels
         c.Text(x + 20, y + height, Style.Num(min, "0.###"), ChartColors.MutedText, 11, h: HorizontalAlignment.Left, v: VerticalAlignment.Bottom);
         if (min < 0 && max > 0)
             c.Text(x + 20, y + height * max / (max - min), "0", ChartColors.MutedText, 11, h: HorizontalAlignment.Left, v: VerticalAlignment.Middle);
-        if (!string.IsNullOrEmpty(title))
-            c.Text(x + 20, y + height / 2, title, ChartColors.MutedText, 11, h: HorizontalAlignment.Left, v: VerticalAlignment.Middle);
-        return 20 + Math.Max(Style.TextWidth(Style.Num(max, "0.###"), 11), string.IsNullOrEmpty(title) ? 0 : Style.TextWidth(title, 11));
+        var labels = 20 + new[] { max, min }.Max(v => Style.TextWidth(Style.Num(v, "0.###"), 11));
+        if (string.IsNullOrEmpty(title)) return labels;
+        // The title runs along the bar, right of the numbers, so it never meets the "0" in the middle.
+        c.Text(x + labels + 10, y + height / 2, title, ChartColors.MutedText, 11, h: HorizontalAlignment.Center, v: VerticalAlignment.Middle, rotation: -90);
+        return labels + 20;
     }
 
     /// <summary>The grey image of a picture: 0..1 pictures on 0..1, others on their own min..max.</summary>

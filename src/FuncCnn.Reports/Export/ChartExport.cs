@@ -60,10 +60,20 @@ public static class ChartExport
         ArgumentNullException.ThrowIfNull(model);
         if (!(scale > 0) || double.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a positive number.");
         var (w, h) = SizeOf(model);
-        var exporter = new OxyPlot.SkiaSharp.PngExporter { Width = (int)Math.Ceiling(w * scale), Height = (int)Math.Ceiling(h * scale), Dpi = (float)(96 * scale), UseTextShaping = false };
-        using var stream = new MemoryStream();
-        lock (model.SyncRoot) exporter.Export(model, stream);
-        return stream.ToArray();
+        var (width, height) = ((int)Math.Ceiling(w * scale), (int)Math.Ceiling(h * scale));
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var context = new SkiaRenderContext { RenderTarget = RenderTarget.PixelGraphic, SkCanvas = canvas, UseTextShaping = false, DpiScale = (float)scale })
+        lock (model.SyncRoot)
+        {
+            ((IPlotModel)model).Update(true);
+            canvas.Clear(model.Background.ToSKColor());
+            ((IPlotModel)model).Render(context, new OxyRect(0, 0, width / scale, height / scale));
+        }
+        // Charts are flat colours: the Sub filter at zlib level 1 encodes about 4x faster than the defaults for files ~40% larger.
+        using var pixels = bitmap.PeekPixels();
+        using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub, 1));
+        return png.ToArray();
     }
 
     /// <summary>Charts as one PDF document, each on its own page of the chart's size.</summary>
