@@ -63,14 +63,30 @@ public static class DataFrames
             new BooleanDataFrameColumn("correct", predictions.Select((p, i) => p.Class == labels[i])));
     }
 
-    /// <summary>A data frame as CSV text (header line, invariant culture, empty fields for nulls).</summary>
+    /// <summary>
+    /// A data frame as CSV text: a header line, numbers in their shortest round-trip form (invariant culture),
+    /// booleans as true/false, empty fields for nulls, text quoted when it holds a comma, quote or line break.
+    /// </summary>
     /// <param name="frame">The data frame.</param>
     /// <returns>The CSV.</returns>
     public static string ToCsv(this DataFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        using var stream = new MemoryStream();
-        DataFrame.SaveCsv(frame, stream, cultureInfo: System.Globalization.CultureInfo.InvariantCulture);
-        return new UTF8Encoding(false).GetString(stream.ToArray()).Replace("\r\n", "\n");
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+        string Field(object? v) => v switch
+        {
+            null => "",
+            double d => d.ToString("R", inv),
+            float f => f.ToString("R", inv),
+            bool b => b ? "true" : "false",
+            IFormattable x => x.ToString(null, inv),
+            _ => Quote(v.ToString() ?? ""),
+        };
+        var sb = new StringBuilder();
+        sb.AppendJoin(',', frame.Columns.Select(c => Quote(c.Name))).Append('\n');
+        for (long r = 0; r < frame.Rows.Count; r++)
+            sb.AppendJoin(',', frame.Columns.Select(c => Field(c[r]))).Append('\n');
+        return sb.ToString();
     }
 }
