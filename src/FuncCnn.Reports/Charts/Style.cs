@@ -58,6 +58,9 @@ internal static class Style
             SubtitleColor = ChartColors.MutedText,
             TextColor = ChartColors.Text,
             TitlePadding = 8,
+            // centred on the whole picture, not the plot area: a long title over a narrow plot (the confusion
+            // matrix beside its colour bar) would otherwise be clipped at the left edge
+            TitleHorizontalAlignment = TitleHorizontalAlignment.CenteredWithinView,
             Padding = new OxyThickness(8),
             PlotAreaBorderColor = OxyColor.FromRgb(120, 120, 120),
             IsLegendVisible = true,
