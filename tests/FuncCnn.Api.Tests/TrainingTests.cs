@@ -91,22 +91,28 @@ public class TrainingTests(ITestOutputHelper output)
         var model = ModelZoo.Build("fashion-dense", seed: 2);
         var sync = model.Fit(data, new TrainingOptions { Epochs = 1, BatchSize = 32 });
 
-        // The first batch's report waits until FitAsync has returned to its caller: a FitAsync that
-        // trained on the calling thread would not return until training ended, and the wait times out.
+        // The first batch's report says where it runs, then waits until FitAsync has returned to its
+        // caller, who meanwhile blocks (without yielding its thread) until that report arrives. A
+        // FitAsync that trained on the calling thread would report from the caller's thread and
+        // not return until training ended, so the report's wait would time out.
         var callerThread = Environment.CurrentManagedThreadId;
-        var trainingThreads = new HashSet<int>();
+        var firstBatchThread = -1;
+        using var started = new ManualResetEventSlim(false);
         using var returned = new ManualResetEventSlim(false);
         var returnedBeforeFirstBatch = false;
         var watcher = new Recorder(p =>
         {
-            trainingThreads.Add(Environment.CurrentManagedThreadId);
-            if (p.Epoch == 1 && p.Batch == 1) returnedBeforeFirstBatch = returned.Wait(TimeSpan.FromSeconds(10));
+            if (p.Epoch != 1 || p.Batch != 1) return;
+            firstBatchThread = Environment.CurrentManagedThreadId;
+            started.Set();
+            returnedBeforeFirstBatch = returned.Wait(TimeSpan.FromSeconds(10));
         });
         var running = model.FitAsync(data, new TrainingOptions { Epochs = 1, BatchSize = 32 }, watcher);
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "no batch was reported");
+        Assert.NotEqual(callerThread, firstBatchThread);
         returned.Set();
         var async = await running;
         Assert.True(returnedBeforeFirstBatch, "FitAsync returned only after training: it trains on the calling thread");
-        Assert.DoesNotContain(callerThread, trainingThreads);
         Assert.Equal(sync.History.Epochs[0].TrainLoss, async.History.Epochs[0].TrainLoss);
 
         using var cts = new CancellationTokenSource();
