@@ -5,7 +5,7 @@
 ///
 /// Export: opset 13, NCHW, a dynamic batch dimension "N", weights as initializers. Conv2D → Conv,
 /// Conv2DTranspose → ConvTranspose, pools → MaxPool/AveragePool, Dense → Gemm, Flatten → Flatten,
-/// Reshape → Reshape, Dropout → Identity, activations → Relu/Tanh/Sigmoid/Softmax.
+/// Reshape → Reshape, Dropout → Dropout (the identity at inference), activations → Relu/Tanh/Sigmoid/Softmax.
 /// Import: a chain of Conv, ConvTranspose, MaxPool, AveragePool, Gemm, MatMul(+Add), Relu, Tanh,
 /// Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity; an activation right after a layer without
 /// one becomes that layer's activation. Anything else fails naming the node and its op type.
@@ -144,7 +144,10 @@ let private layerNodes (l: BuiltLayer) (p: string -> Tensor option) (input: stri
         [ node op l.Name [ input ] output [ attrInts "kernel_shape" (pair s.PoolSize); attrInts "strides" (pair s.PoolStrides) ] ]
     | Dense d ->
         weights paramNames @ activated d.DenseActivation (fun out -> [ node "Gemm" l.Name (input :: paramInputs) out [] ])
-    | Dropout _ -> [ node "Identity" l.Name [ input ] output [] ]
+    | Dropout(_, rate) ->
+        // opset 13's Dropout takes its ratio as an input; without training_mode it is the identity
+        let ratio = l.Name + "/ratio"
+        [ Message(5, tensorProto ratio [||] [| rate |]); node "Dropout" l.Name [ input; ratio ] output [] ]
     | Flatten _ -> [ node "Flatten" l.Name [ input ] output [ attrInt "axis" 1L ] ]
     | Reshape _ ->
         let shapeName = l.Name + "/shape"
@@ -457,7 +460,14 @@ let ofBytes (file: string) (bytes: byte[]) : Model =
                     | (0 | -1) :: rest when not rest.IsEmpty -> Array.ofList rest
                     | _ -> fail file "node '%s' (Reshape): target %s must keep the batch dimension first (0 or -1)" n.Name (Shape.show target)
                 add (Reshape(name, body)) []
-            | "Dropout" -> add (Dropout(name, defaultArg (attrF n "ratio") 0.5f |> fun r -> if r >= 0.0f && r < 1.0f then r else 0.5f)) []
+            | "Dropout" ->
+                let ratio =
+                    match optWeight n 1 with
+                    | Some r when r.Floats.Length = 1 -> r.Floats.[0]
+                    | Some r -> fail file "node '%s' (Dropout): ratio %s is not a scalar" n.Name (Shape.show r.Dims)
+                    | None -> defaultArg (attrF n "ratio") 0.5f
+                if not (ratio >= 0.0f && ratio < 1.0f) then fail file "node '%s' (Dropout): ratio %g is not in [0, 1)" n.Name ratio
+                add (Dropout(name, ratio)) []
             | "Identity" -> go n.Output shape acc tail
             | op -> fail file "node '%s': operator '%s' is not supported (supported: Conv, ConvTranspose, MaxPool, AveragePool, Gemm, MatMul, Add after MatMul, Relu, Tanh, Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity)" n.Name op
     let last, layers = go inputName inputShape [] nodes
