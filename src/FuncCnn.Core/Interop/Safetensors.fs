@@ -89,6 +89,8 @@ let readHeader (file: string) (stream: Stream) : Entry list * Map<string, string
     stream.ReadExactly(Span header)
     let dataStart = 8L + int64 headerLength
     let dataLength = length - dataStart
+    (try Text.UTF8Encoding(false, true).GetCharCount header |> ignore
+     with :? DecoderFallbackException -> fail file "header is not valid UTF-8")
     let root =
         try (JsonDocument.Parse(ReadOnlyMemory header)).RootElement
         with :? JsonException as e -> fail file "header is not valid JSON: %s" e.Message
