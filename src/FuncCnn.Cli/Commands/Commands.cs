@@ -22,6 +22,8 @@ internal static partial class Commands
         root.Subcommands.Add(Summary());
         root.Subcommands.Add(Bench());
         root.Subcommands.Add(Demo());
+        root.Subcommands.Add(Import());
+        root.Subcommands.Add(Export());
         return root;
     }
 
@@ -42,5 +44,6 @@ internal static partial class Commands
             throw new UsageException($"unknown model preset '{name}'; the presets are: {string.Join(", ", ModelZoo.Names)}.");
     }
 
+    /// <summary>A model file: FuncCnn's own, or a Keras (.h5, .keras) or ONNX model, recognised by content.</summary>
     private static Model LoadModel(string path) => Model.Load(path);
 }
