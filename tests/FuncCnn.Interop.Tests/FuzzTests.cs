@@ -65,3 +65,24 @@ public class FuzzTests
     public void Keras_reader_gives_only_typed_errors() =>
         Fuzz(File.ReadAllBytes(Shared.Keras("mlp_model.h5")), ".h5", 120, p => Model.ImportKeras(p));
 }
+
+public class ImageFuzzTests
+{
+    [Fact]
+    public void Image_reader_gives_only_typed_errors()
+    {
+        var rng = new Random(99);
+        var original = File.ReadAllBytes(Shared.Images("camera.png"));
+        using var dir = new TempDir();
+        for (int i = 0; i < 60; i++)
+        {
+            var b = i % 2 == 0 ? (byte[])original.Clone() : original[..rng.Next(original.Length)];
+            if (i % 2 == 0) for (int k = 0; k < 1 + rng.Next(16); k++) b[rng.Next(b.Length)] ^= (byte)(1 << rng.Next(8));
+            var path = dir.File($"fuzz{i}.png");
+            File.WriteAllBytes(path, b);
+            try { ImageFile.Read(path, new ImageReadOptions { Grayscale = true, Height = 28, Width = 28 }); }
+            catch (FuncCnnException) { }
+            catch (Exception e) { Assert.Fail($"mutation {i}: {e.GetType().Name}: {e.Message}"); }
+        }
+    }
+}
