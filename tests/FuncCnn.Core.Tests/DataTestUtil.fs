@@ -5,7 +5,8 @@ open System
 open System.IO
 open System.IO.Compression
 open System.Text
-open Xunit
+open Expecto
+open FuncCnn.Core.Tests.TestUtil
 open FuncCnn
 open FuncCnn.Core
 let mnistDir = Path.Combine(TestUtil.sharedDir, "datasets", "mnist")
@@ -57,7 +58,7 @@ let npy (rows: int) (cols: int) (payload: byte[]) =
 
 /// Asserts f fails with a DataFormatException whose message contains every fragment.
 let throwsData (fragments: string list) (f: unit -> 'a) =
-    let e = Assert.Throws<DataFormatException>(fun () -> f () |> ignore)
+    let e = throws<DataFormatException> (fun () -> f () |> ignore)
     for frag in fragments do
-        Assert.True(e.Message.Contains(frag: string), sprintf "expected '%s' in: %s" frag e.Message)
+        Expect.isTrue (e.Message.Contains(frag: string)) (sprintf "expected '%s' in: %s" frag e.Message)
     e

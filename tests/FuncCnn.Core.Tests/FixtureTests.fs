@@ -5,7 +5,7 @@ module FuncCnn.Core.Tests.FixtureTests
 open System
 open System.IO
 open System.Text.Json
-open Xunit
+open Expecto
 open FuncCnn
 open FuncCnn.Core
 open FuncCnn.Core.Tests.TestUtil
@@ -15,15 +15,9 @@ let fixtureDir =
     | null | "" -> Path.Combine(sharedDir, "fixtures", "ops")
     | dir -> dir
 
-let fixtureNames () : seq<obj[]> =
-    if Directory.Exists fixtureDir then
-        Directory.GetFiles(fixtureDir, "*.json") |> Array.sort |> Seq.map (fun f -> [| box (Path.GetFileNameWithoutExtension f) |])
-    else Seq.empty
-
-[<Fact>]
-let ``the fixture folder exists and holds fixtures`` () =
-    Assert.True(Directory.Exists fixtureDir, sprintf "fixture folder %s is missing" fixtureDir)
-    Assert.NotEmpty(Directory.GetFiles(fixtureDir, "*.json"))
+/// The fixture files, sorted by name (none when the folder is missing: a test below says so).
+let fixtureFiles () =
+    if Directory.Exists fixtureDir then Directory.GetFiles(fixtureDir, "*.json") |> Array.sort else [||]
 
 // ---- reading the JSON conventions of ../shared/fixtures/README.md
 
@@ -46,12 +40,12 @@ let private attrFloat (attrs: JsonElement) (name: string) = float32 (attrs.GetPr
 
 /// |actual - expected| <= atol + rtol * |expected| everywhere, with a message naming the worst element.
 let assertClose (what: string) (rtol: float32) (atol: float32) (expected: Tensor) (actual: Tensor) =
-    Assert.True((expected.Shape = actual.Shape), sprintf "%s: shape %A, expected %A" what actual.Shape expected.Shape)
+    Expect.isTrue ((expected.Shape = actual.Shape)) (sprintf "%s: shape %A, expected %A" what actual.Shape expected.Shape)
     let e, a = expected.ToArray(), actual.ToArray()
     for i in 0 .. e.Length - 1 do
         let tol = atol + rtol * abs e.[i]
         if not (abs (a.[i] - e.[i]) <= tol) then
-            Assert.Fail(sprintf "%s: element %d is %g, expected %g (tolerance %g)" what i a.[i] e.[i] tol)
+            failtest (sprintf "%s: element %d is %g, expected %g (tolerance %g)" what i a.[i] e.[i] tol)
 
 // ---- the ops, by fixture name
 
@@ -138,14 +132,13 @@ let private runModelFixture (root: JsonElement) rtol atol =
     assertClose "logits" rtol atol (tensorOf (root.GetProperty "logits")) (seedCnnLogits p x)
     let loss, grads = Autodiff.valueAndGradParams (fun p -> Nn.crossEntropy (seedCnnLogits p x) labels) p
     let expectedLoss = float32 (root.GetProperty("loss").GetDouble())
-    Assert.True(abs (loss.ToScalar() - expectedLoss) <= atol + rtol * abs expectedLoss, sprintf "loss %g, expected %g" (loss.ToScalar()) expectedLoss)
+    Expect.isTrue (abs (loss.ToScalar() - expectedLoss) <= atol + rtol * abs expectedLoss) (sprintf "loss %g, expected %g" (loss.ToScalar()) expectedLoss)
     for g in root.GetProperty("grads").EnumerateObject() do
         assertClose ("grad " + g.Name) rtol atol (tensorOf g.Value) (ParamTree.find g.Name grads)
 
-[<Theory>]
-[<MemberData(nameof fixtureNames)>]
-let fixture (name: string) =
-    use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixtureDir, name + ".json")))
+/// Runs one fixture file: an optimizer's steps, the seed CNN, or one op's value and gradients.
+let runFixture (file: string) =
+    use doc = JsonDocument.Parse(File.ReadAllText file)
     let root = doc.RootElement
     let rtol = float32 (root.GetProperty("rtol").GetDouble())
     let atol = float32 (root.GetProperty("atol").GetDouble())
@@ -153,3 +146,15 @@ let fixture (name: string) =
     | "adam" | "sgd" -> runOptimizerFixture root rtol atol
     | "model_seed000" -> runModelFixture root rtol atol
     | _ -> runOpFixture root rtol atol
+
+[<Tests>]
+let tests =
+    testList "Fixture" [
+        testCase "the fixture folder exists and holds fixtures" <| fun () ->
+            Expect.isTrue (Directory.Exists fixtureDir) (sprintf "fixture folder %s is missing" fixtureDir)
+            Expect.isNonEmpty (fixtureFiles ()) (sprintf "fixture folder %s holds no *.json" fixtureDir)
+        testList "file" [
+            for file in fixtureFiles () ->
+                testCase (Path.GetFileName file) <| fun () -> runFixture file
+        ]
+    ]

@@ -4,7 +4,8 @@
 module FuncCnn.Core.Tests.KernelTests
 
 open System
-open Xunit
+open Expecto
+open FuncCnn.Core.Tests.TestUtil
 open FuncCnn.Core.Shape
 open FuncCnn.Core.Kernels
 
@@ -12,14 +13,14 @@ let private randomArray (rng: Random) (len: int) = Array.init len (fun _ -> floa
 
 /// Fails naming the first element that is off by more than the float32 rounding of its sum allows.
 let private assertClose (what: string) (expected: float[]) (absSums: float[]) (actual: float32[]) =
-    Assert.Equal(expected.Length, actual.Length)
+    Expect.equal actual.Length expected.Length "actual.Length"
     for i in 0 .. expected.Length - 1 do
         let tol = 1e-5 * (absSums.[i] + 1.0)
         if abs (float actual.[i] - expected.[i]) > tol || Single.IsNaN actual.[i] then
             failwithf "%s: element %d is %g, expected %g (tolerance %g)" what i actual.[i] expected.[i] tol
 
 let private assertBitwise (what: string) (expected: float32[]) (actual: float32[]) =
-    Assert.Equal(expected.Length, actual.Length)
+    Expect.equal actual.Length expected.Length "actual.Length"
     for i in 0 .. expected.Length - 1 do
         if BitConverter.SingleToInt32Bits expected.[i] <> BitConverter.SingleToInt32Bits actual.[i] then
             failwithf "%s: element %d differs: %g vs %g" what i expected.[i] actual.[i]
@@ -67,8 +68,8 @@ let private checkGemm (rng: Random) (g: GemmCase) =
     let expected, absSums = referenceGemm g a b c0
     assertClose (sprintf "%A" g) expected absSums (Array.sub c g.COff (g.M * g.N))
     // Nothing outside C's window may change.
-    for i in 0 .. g.COff - 1 do Assert.Equal(c0.[i], c.[i])
-    for i in g.COff + g.M * g.N .. c.Length - 1 do Assert.Equal(c0.[i], c.[i])
+    for i in 0 .. g.COff - 1 do Expect.equal (c.[i]) (c0.[i]) "c.[i]"
+    for i in g.COff + g.M * g.N .. c.Length - 1 do Expect.equal (c.[i]) (c0.[i]) "c.[i]"
 
 let private randomGemmCase (rng: Random) (maxDim: int) =
     let dim () = if rng.Next 5 = 0 then 1 + rng.Next 3 else 1 + rng.Next maxDim
@@ -76,36 +77,6 @@ let private randomGemmCase (rng: Random) (maxDim: int) =
       M = dim (); N = dim (); K = dim ()
       AOff = rng.Next 4 * 7; BOff = rng.Next 4 * 5; COff = rng.Next 4 * 3
       Accumulate = rng.Next 2 = 0 }
-
-[<Fact>]
-let ``gemm matches the triple loop on random shapes, transposes, offsets and accumulate`` () =
-    let rng = Random 1234
-    for _ in 1 .. 300 do checkGemm rng (randomGemmCase rng 40)
-
-[<Fact>]
-let ``gemm matches the triple loop on shapes that span several blocks`` () =
-    let rng = Random 99
-    for m, n, k in [ 150, 200, 300; 73, 390, 517; 13, 17, 600; 200, 1, 70; 1, 250, 260 ] do
-        for ta in [ false; true ] do
-            for tb in [ false; true ] do
-                checkGemm rng { TransA = ta; TransB = tb; M = m; N = n; K = k; AOff = 3; BOff = 1; COff = 2; Accumulate = ta }
-
-[<Fact>]
-let ``gemm handles empty sizes`` () =
-    let c = [| 1.0f; 2.0f |]
-    Gemm.gemm false false 0 2 3 ([||], 0) (Array.zeroCreate 6, 0) (c, 0) false
-    Gemm.gemm false false 2 0 3 (Array.zeroCreate 6, 0) ([||], 0) (c, 0) false
-    Assert.Equal<float32[]>([| 1.0f; 2.0f |], c)
-    Gemm.gemm false false 1 2 0 ([||], 0) ([||], 0) (c, 0) true
-    Assert.Equal<float32[]>([| 1.0f; 2.0f |], c)
-    Gemm.gemm false false 1 2 0 ([||], 0) ([||], 0) (c, 0) false
-    Assert.Equal<float32[]>([| 0.0f; 0.0f |], c)
-
-[<Fact>]
-let ``gemm rejects arrays too short for the sizes`` () =
-    Assert.ThrowsAny<ArgumentException>(fun () ->
-        Gemm.gemm false false 2 2 2 (Array.zeroCreate 3, 0) (Array.zeroCreate 4, 0) (Array.zeroCreate 4, 0) false)
-    |> ignore
 
 // ---------------------------------------------------------------- convolution
 
@@ -199,41 +170,6 @@ let private checkConv (rng: Random) (g: Conv2dGeometry) =
     let expected, sums = backwardWeightRef g x dy
     assertClose (sprintf "backward weight %A" g) expected sums (Conv.conv2dBackwardWeight g x dy)
 
-[<Fact>]
-let ``conv2d forward and backward match the direct loops on random geometries`` () =
-    let rng = Random 4321
-    for _ in 1 .. 250 do checkConv rng (randomConvGeometry rng)
-
-[<Fact>]
-let ``conv2d matches the direct loops on the seed CNN's shapes and a wide batch`` () =
-    let rng = Random 7
-    checkConv rng (conv2d [| 3; 32; 13; 13 |] [| 64; 32; 3; 3 |] (1, 1) Padding2d.zero)
-    checkConv rng (conv2d [| 2; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero)
-    checkConv rng (conv2d [| 20; 3; 9; 8 |] [| 5; 3; 3; 3 |] (2, 1) { Top = 1; Bottom = 0; Left = 2; Right = 1 })
-    checkConv rng (conv2d [| 2; 40; 6; 6 |] [| 9; 40; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))
-
-[<Fact>]
-let ``the direct kernel takes small stride-1 convolutions and matches the direct loops`` () =
-    let rng = Random 11
-    let cases =
-        [ conv2d [| 3; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero                      // seed conv1
-          conv2d [| 2; 2; 20; 41 |] [| 4; 2; 3; 3 |] (1, 1) (Padding2d.same (20, 41) (3, 3) (1, 1)) // 18 taps, 2 segments
-          conv2d [| 2; 1; 12; 12 |] [| 3; 1; 5; 5 |] (1, 1) { Top = 2; Bottom = 0; Left = 1; Right = 3 }
-          conv2d [| 1; 3; 9; 14 |] [| 2; 3; 2; 5 |] (1, 1) Padding2d.zero ]
-    for g in cases do
-        Assert.True(DirectConv.applies g, sprintf "%A should take the direct route" g)
-        checkConv rng g
-
-[<Fact>]
-let ``biasBackward sums over batch and positions`` () =
-    let rng = Random 5
-    for n, k, p in [ 1, 1, 1; 3, 5, 7; 17, 4, 33; 2, 70, 121 ] do
-        let dy = randomArray rng (n * k * p)
-        let db = Conv.biasBackward n k p dy
-        let expected = Array.init k (fun c -> Seq.sum (seq { for i in 0 .. n - 1 do for j in 0 .. p - 1 -> float dy.[(i * k + c) * p + j] }))
-        let sums = Array.init k (fun c -> Seq.sum (seq { for i in 0 .. n - 1 do for j in 0 .. p - 1 -> abs (float dy.[(i * k + c) * p + j]) }))
-        assertClose "biasBackward" expected sums db
-
 // ---------------------------------------------------------------- pooling
 
 let private randomPoolGeometry (rng: Random) =
@@ -247,39 +183,6 @@ let private randomPoolGeometry (rng: Random) =
 let private windowIndices (g: Pool2dGeometry) (pl: int) (oh: int) (ow: int) =
     [| for ki in 0 .. g.KH - 1 do
          for kj in 0 .. g.KW - 1 -> (pl * g.H + oh * g.SH + ki) * g.W + ow * g.SW + kj |]
-
-[<Fact>]
-let ``max and average pooling match plain loops, including ties`` () =
-    let rng = Random 11
-    for trial in 1 .. 200 do
-        let g = randomPoolGeometry rng
-        // Coarse values make ties common; the first maximum must win.
-        let x = Array.init (g.N * g.C * g.H * g.W) (fun _ -> if trial % 2 = 0 then float32 (rng.Next 3) else float32 (rng.NextDouble()))
-        let dy = randomArray rng (g.N * g.C * g.OH * g.OW)
-        let y, arg = Pool.maxPool2dForward g x
-        let dxExpected = Array.zeroCreate x.Length
-        let avgExpected = Array.zeroCreate y.Length
-        let avgDxExpected = Array.zeroCreate x.Length
-        let scale = 1.0f / float32 (g.KH * g.KW)
-        for pl in 0 .. g.N * g.C - 1 do
-            for oh in 0 .. g.OH - 1 do
-                for ow in 0 .. g.OW - 1 do
-                    let o = (pl * g.OH + oh) * g.OW + ow
-                    let idx = windowIndices g pl oh ow
-                    let best = idx |> Array.maxBy (fun i -> x.[i])
-                    let first = idx |> Array.find (fun i -> x.[i] = x.[best])
-                    Assert.Equal(x.[first], y.[o])
-                    Assert.Equal(first, arg.[o])
-                    dxExpected.[first] <- dxExpected.[first] + dy.[o]
-                    let mutable s = 0.0f
-                    for i in idx do
-                        s <- s + x.[i]
-                        avgDxExpected.[i] <- avgDxExpected.[i] + dy.[o] * scale
-                    avgExpected.[o] <- s * scale
-        assertBitwise "maxPool backward" dxExpected (Pool.maxPool2dBackward g arg dy)
-        let sums = Array.create y.Length 10.0
-        assertClose "avgPool forward" (Array.map float avgExpected) sums (Pool.avgPool2dForward g x)
-        assertClose "avgPool backward" (Array.map float avgDxExpected) (Array.create x.Length 10.0) (Pool.avgPool2dBackward g dy)
 
 // ---------------------------------------------------------------- determinism
 
@@ -311,16 +214,107 @@ let private allKernelResults () =
           Pool.avgPool2dForward pg x
           Conv.conv2dForward gd xd wd (Some (randomArray (Random 5) gd.K)) ]
 
-[<Fact>]
-let ``kernels give the same bits on one thread and on all cores`` () =
-    let one = withSettings Setup.detectedPath 1 allKernelResults
-    let all = withSettings Setup.detectedPath -1 allKernelResults
-    let two = withSettings Setup.detectedPath 2 allKernelResults
-    assertBitwise "1 thread vs all cores" one all
-    assertBitwise "1 thread vs 2 threads" one two
+[<Tests>]
+let tests =
+    testList "Kernel" [
+        testCase "gemm matches the triple loop on random shapes, transposes, offsets and accumulate" <| fun () ->
+            let rng = Random 1234
+            for _ in 1 .. 300 do checkGemm rng (randomGemmCase rng 40)
 
-[<Fact>]
-let ``scalar, Vector256 and Vector512 paths give the same bits`` () =
-    let scalar = withSettings Setup.Scalar 1 allKernelResults
-    assertBitwise "scalar vs Vector256" scalar (withSettings Setup.V256 -1 allKernelResults)
-    assertBitwise "scalar vs Vector512" scalar (withSettings Setup.V512 -1 allKernelResults)
+        testCase "gemm matches the triple loop on shapes that span several blocks" <| fun () ->
+            let rng = Random 99
+            for m, n, k in [ 150, 200, 300; 73, 390, 517; 13, 17, 600; 200, 1, 70; 1, 250, 260 ] do
+                for ta in [ false; true ] do
+                    for tb in [ false; true ] do
+                        checkGemm rng { TransA = ta; TransB = tb; M = m; N = n; K = k; AOff = 3; BOff = 1; COff = 2; Accumulate = ta }
+
+        testCase "gemm handles empty sizes" <| fun () ->
+            let c = [| 1.0f; 2.0f |]
+            Gemm.gemm false false 0 2 3 ([||], 0) (Array.zeroCreate 6, 0) (c, 0) false
+            Gemm.gemm false false 2 0 3 (Array.zeroCreate 6, 0) ([||], 0) (c, 0) false
+            Expect.equal c ([| 1.0f; 2.0f |]) "c"
+            Gemm.gemm false false 1 2 0 ([||], 0) ([||], 0) (c, 0) true
+            Expect.equal c ([| 1.0f; 2.0f |]) "c"
+            Gemm.gemm false false 1 2 0 ([||], 0) ([||], 0) (c, 0) false
+            Expect.equal c ([| 0.0f; 0.0f |]) "c"
+
+        testCase "gemm rejects arrays too short for the sizes" <| fun () ->
+            throwsAny<ArgumentException> (fun () ->
+                Gemm.gemm false false 2 2 2 (Array.zeroCreate 3, 0) (Array.zeroCreate 4, 0) (Array.zeroCreate 4, 0) false)
+            |> ignore
+
+        testCase "conv2d forward and backward match the direct loops on random geometries" <| fun () ->
+            let rng = Random 4321
+            for _ in 1 .. 250 do checkConv rng (randomConvGeometry rng)
+
+        testCase "conv2d matches the direct loops on the seed CNN's shapes and a wide batch" <| fun () ->
+            let rng = Random 7
+            checkConv rng (conv2d [| 3; 32; 13; 13 |] [| 64; 32; 3; 3 |] (1, 1) Padding2d.zero)
+            checkConv rng (conv2d [| 2; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero)
+            checkConv rng (conv2d [| 20; 3; 9; 8 |] [| 5; 3; 3; 3 |] (2, 1) { Top = 1; Bottom = 0; Left = 2; Right = 1 })
+            checkConv rng (conv2d [| 2; 40; 6; 6 |] [| 9; 40; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))
+
+        testCase "the direct kernel takes small stride-1 convolutions and matches the direct loops" <| fun () ->
+            let rng = Random 11
+            let cases =
+                [ conv2d [| 3; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero                      // seed conv1
+                  conv2d [| 2; 2; 20; 41 |] [| 4; 2; 3; 3 |] (1, 1) (Padding2d.same (20, 41) (3, 3) (1, 1)) // 18 taps, 2 segments
+                  conv2d [| 2; 1; 12; 12 |] [| 3; 1; 5; 5 |] (1, 1) { Top = 2; Bottom = 0; Left = 1; Right = 3 }
+                  conv2d [| 1; 3; 9; 14 |] [| 2; 3; 2; 5 |] (1, 1) Padding2d.zero ]
+            for g in cases do
+                Expect.isTrue (DirectConv.applies g) (sprintf "%A should take the direct route" g)
+                checkConv rng g
+
+        testCase "biasBackward sums over batch and positions" <| fun () ->
+            let rng = Random 5
+            for n, k, p in [ 1, 1, 1; 3, 5, 7; 17, 4, 33; 2, 70, 121 ] do
+                let dy = randomArray rng (n * k * p)
+                let db = Conv.biasBackward n k p dy
+                let expected = Array.init k (fun c -> Seq.sum (seq { for i in 0 .. n - 1 do for j in 0 .. p - 1 -> float dy.[(i * k + c) * p + j] }))
+                let sums = Array.init k (fun c -> Seq.sum (seq { for i in 0 .. n - 1 do for j in 0 .. p - 1 -> abs (float dy.[(i * k + c) * p + j]) }))
+                assertClose "biasBackward" expected sums db
+
+        testCase "max and average pooling match plain loops, including ties" <| fun () ->
+            let rng = Random 11
+            for trial in 1 .. 200 do
+                let g = randomPoolGeometry rng
+                // Coarse values make ties common; the first maximum must win.
+                let x = Array.init (g.N * g.C * g.H * g.W) (fun _ -> if trial % 2 = 0 then float32 (rng.Next 3) else float32 (rng.NextDouble()))
+                let dy = randomArray rng (g.N * g.C * g.OH * g.OW)
+                let y, arg = Pool.maxPool2dForward g x
+                let dxExpected = Array.zeroCreate x.Length
+                let avgExpected = Array.zeroCreate y.Length
+                let avgDxExpected = Array.zeroCreate x.Length
+                let scale = 1.0f / float32 (g.KH * g.KW)
+                for pl in 0 .. g.N * g.C - 1 do
+                    for oh in 0 .. g.OH - 1 do
+                        for ow in 0 .. g.OW - 1 do
+                            let o = (pl * g.OH + oh) * g.OW + ow
+                            let idx = windowIndices g pl oh ow
+                            let best = idx |> Array.maxBy (fun i -> x.[i])
+                            let first = idx |> Array.find (fun i -> x.[i] = x.[best])
+                            Expect.equal (y.[o]) (x.[first]) "y.[o]"
+                            Expect.equal (arg.[o]) first "arg.[o]"
+                            dxExpected.[first] <- dxExpected.[first] + dy.[o]
+                            let mutable s = 0.0f
+                            for i in idx do
+                                s <- s + x.[i]
+                                avgDxExpected.[i] <- avgDxExpected.[i] + dy.[o] * scale
+                            avgExpected.[o] <- s * scale
+                assertBitwise "maxPool backward" dxExpected (Pool.maxPool2dBackward g arg dy)
+                let sums = Array.create y.Length 10.0
+                assertClose "avgPool forward" (Array.map float avgExpected) sums (Pool.avgPool2dForward g x)
+                assertClose "avgPool backward" (Array.map float avgDxExpected) (Array.create x.Length 10.0) (Pool.avgPool2dBackward g dy)
+
+        sequencedCase "kernels give the same bits on one thread and on all cores" <| fun () ->
+            let one = withSettings Setup.detectedPath 1 allKernelResults
+            let all = withSettings Setup.detectedPath -1 allKernelResults
+            let two = withSettings Setup.detectedPath 2 allKernelResults
+            assertBitwise "1 thread vs all cores" one all
+            assertBitwise "1 thread vs 2 threads" one two
+
+        sequencedCase "scalar, Vector256 and Vector512 paths give the same bits" <| fun () ->
+            let scalar = withSettings Setup.Scalar 1 allKernelResults
+            assertBitwise "scalar vs Vector256" scalar (withSettings Setup.V256 -1 allKernelResults)
+            assertBitwise "scalar vs Vector512" scalar (withSettings Setup.V512 -1 allKernelResults)
+    ]
