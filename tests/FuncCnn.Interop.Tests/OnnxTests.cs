@@ -21,15 +21,15 @@ public class OnnxTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs an ONNX model in ONNX Runtime on a batch of images.</summary>
-    internal static float[][] RunOnnx(byte[] onnx, IReadOnlyList<int> inputShape, float[][] images)
+    internal static float[][] RunOnnx(byte[] onnx, IReadOnlyList<int> inputShape, float[][] images, string inputName = "input", string outputName = "output")
     {
         using var session = new InferenceSession(onnx);
         int size = images[0].Length;
         var data = new float[images.Length * size];
         for (int i = 0; i < images.Length; i++) images[i].CopyTo(data, i * size);
         var input = new DenseTensor<float>(data, [images.Length, .. inputShape]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", input)]);
-        var flat = results.Single(r => r.Name == "output").AsEnumerable<float>().ToArray();
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)]);
+        var flat = results.Single(r => r.Name == outputName).AsEnumerable<float>().ToArray();
         int outSize = flat.Length / images.Length;
         return Enumerable.Range(0, images.Length).Select(i => flat.AsSpan(i * outSize, outSize).ToArray()).ToArray();
     }

@@ -172,19 +172,22 @@ let private checkCommon file (l: LayerConfig) =
 /// A layer's weight tensors in Keras' order (kernel, bias) with their Keras shapes.
 type private WeightSource = string -> (int[] * float32[]) list
 
-let private readDataset (file: string) (layer: string) (what: string) (d: IH5Dataset) =
+/// A weight's values, refused before reading when its declared size exceeds what the file holds
+/// (`maxBytes`), so a damaged header cannot make it allocate gigabytes.
+let private readDataset (file: string) (maxBytes: int64) (layer: string) (what: string) (d: IH5Dataset) =
     if d.Type.Class <> H5DataTypeClass.FloatingPoint || d.Type.Size <> 4 then
         fail file "layer '%s': weight '%s' is %A of %d bytes; only float32 weights are supported" layer what d.Type.Class d.Type.Size
     let dims = d.Space.Dimensions
-    if dims |> Array.exists (fun n -> n > uint64 Int32.MaxValue) || (dims |> Array.fold (fun a n -> a * float n) 1.0) > float Int32.MaxValue then
-        fail file "layer '%s': weight '%s' has an impossible shape %A" layer what dims
+    let bytes = (dims |> Array.fold (fun a n -> a * float n) 1.0) * 4.0
+    if dims |> Array.exists (fun n -> n > uint64 Int32.MaxValue) || bytes > float Int32.MaxValue || bytes > float maxBytes then
+        fail file "layer '%s': weight '%s' declares a shape %A larger than the file" layer what dims
     dims |> Array.map int, d.Read<float32[]>()
 
 let private groupChild (g: IH5Group) (name: string) =
     if g.LinkExists name then Some(g.Get name) else None
 
 /// Weights of a legacy .h5 file: model_weights/<layer> lists its `weight_names`.
-let private h5Weights (file: string) (root: IH5Group) : WeightSource =
+let private h5Weights (file: string) (maxBytes: int64) (root: IH5Group) : WeightSource =
     let weights =
         match groupChild root "model_weights" with
         | Some(:? IH5Group as g) -> g
@@ -196,13 +199,13 @@ let private h5Weights (file: string) (root: IH5Group) : WeightSource =
             let names = if a.Type.Class = H5DataTypeClass.String || a.Type.Class = H5DataTypeClass.VariableLength then a.Read<string[]>() else [||]
             names |> Array.map (fun n ->
                 match (try Some(g.Dataset n) with _ -> None) with
-                | Some d -> readDataset file layer n d
+                | Some d -> readDataset file maxBytes layer n d
                 | None -> fail file "layer '%s': weight '%s' is listed but missing" layer n) |> List.ofArray
         | Some(:? IH5Group) | None -> []
         | Some _ -> fail file "model_weights/%s is not a group" layer
 
 /// Weights of a Keras 3 archive's model.weights.h5: layers/<layer>/vars/0, 1, ...
-let private kerasArchiveWeights (file: string) (root: IH5Group) : WeightSource =
+let private kerasArchiveWeights (file: string) (maxBytes: int64) (root: IH5Group) : WeightSource =
     let layers =
         [ "layers"; "_layer_checkpoint_dependencies" ] |> List.tryPick (fun n ->
             match groupChild root n with Some(:? IH5Group as g) -> Some g | _ -> None)
@@ -214,7 +217,7 @@ let private kerasArchiveWeights (file: string) (root: IH5Group) : WeightSource =
                 Seq.initInfinite string |> Seq.takeWhile vars.LinkExists
                 |> Seq.map (fun i ->
                     match vars.Get i with
-                    | :? IH5Dataset as d -> readDataset file layer ("vars/" + i) d
+                    | :? IH5Dataset as d -> readDataset file maxBytes layer ("vars/" + i) d
                     | _ -> fail file "layer '%s': vars/%s is not a dataset" layer i) |> List.ofSeq
             | _ -> []
         | _ -> []
@@ -450,7 +453,7 @@ let private fromHdf5 (file: string) (stream: Stream) =
             match readString h5 "model_config" with
             | Some c -> c
             | None -> fail file "is an HDF5 file without a 'model_config' attribute: not a Keras model (a weights-only file?)"
-        build file (Path.GetFileNameWithoutExtension file) (readString h5 "keras_version") config (h5Weights file h5))
+        build file (Path.GetFileNameWithoutExtension file) (readString h5 "keras_version") config (h5Weights file stream.Length h5))
 
 let private fromArchive (file: string) (stream: Stream) =
     guarded file (fun () ->
@@ -476,7 +479,7 @@ let private fromArchive (file: string) (stream: Stream) =
                 use r = new StreamReader(m.Open())
                 let doc = try Some(JsonDocument.Parse(r.ReadToEnd())) with _ -> None
                 doc |> Option.bind (fun d -> tryProp d.RootElement "keras_version") |> Option.map (fun v -> v.GetString())
-        build file (Path.GetFileNameWithoutExtension file) version config (kerasArchiveWeights file h5))
+        build file (Path.GetFileNameWithoutExtension file) version config (kerasArchiveWeights file weights.Length h5))
 
 let private startsWith (prefix: byte[]) (head: byte[]) =
     head.Length >= prefix.Length && Array.forall2 (=) prefix head.[.. prefix.Length - 1]

@@ -7,7 +7,7 @@
 /// Conv2DTranspose → ConvTranspose, pools → MaxPool/AveragePool, Dense → Gemm, Flatten → Flatten,
 /// Reshape → Reshape, Dropout → Dropout (the identity at inference), activations → Relu/Tanh/Sigmoid/Softmax.
 /// Import: a chain of Conv, ConvTranspose, MaxPool, AveragePool, Gemm, MatMul(+Add), Relu, Tanh,
-/// Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity; an activation right after a layer without
+/// Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity (and Constant nodes feeding them); an activation right after a layer without
 /// one becomes that layer's activation. Anything else fails naming the node and its op type.
 module FuncCnn.Core.Interop.Onnx
 
@@ -323,7 +323,15 @@ let ofBytes (file: string) (bytes: byte[]) : Model =
     let inits =
         all 5 graph |> List.choose (function Bytes b -> Some(tensorOf file (int64 bytes.Length) b) | _ -> None)
         |> List.map (fun t -> t.TName, t) |> Map.ofList
-    let nodes = all 1 graph |> List.choose (function Bytes b -> Some(nodeOf file b) | _ -> None)
+    let allNodes = all 1 graph |> List.choose (function Bytes b -> Some(nodeOf file b) | _ -> None)
+    // Constant nodes (torch.onnx writes Reshape's target shape as one) are initializers by another name
+    let constants =
+        allNodes |> List.filter (fun n -> n.Op = "Constant") |> List.map (fun n ->
+            match n.Attrs |> Map.tryFind "value" |> Option.bind (first 5) with
+            | Some(Bytes t) -> n.Output, { tensorOf file (int64 bytes.Length) t with TName = n.Output }
+            | _ -> fail file "node '%s' (Constant): only a tensor 'value' is supported" n.Name)
+    let inits = constants |> List.fold (fun (m: Map<string, OnnxTensor>) (k, v) -> m.Add(k, v)) inits
+    let nodes = allNodes |> List.filter (fun n -> n.Op <> "Constant")
     let graphInputs = all 11 graph |> List.choose (function Bytes b -> Some b | _ -> None)
     let inputName, inputShape =
         graphInputs |> List.map (inputShapeOf file) |> List.filter (fun (n, _) -> not (inits.ContainsKey n))
