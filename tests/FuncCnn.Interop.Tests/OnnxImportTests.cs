@@ -105,6 +105,21 @@ public class OnnxImportTests
     }
 
     [Fact]
+    public void A_cnn_exported_by_torch_onnx_imports_and_computes_what_pytorch_computes()
+    {
+        // tests/fixtures/onnx/torch_export.py: conv-relu-maxpool, conv(same)-tanh-avgpool, flatten, dropout,
+        // linear-sigmoid, linear-softmax, exported by torch 1.13 with opset 13
+        var dir = Path.Combine(AppContext.BaseDirectory, "fixtures");
+        var model = Model.Load(Path.Combine(dir, "torch_cnn.onnx"));
+        // an eval-mode export leaves Dropout out; the activations fold into the layers before them
+        Assert.Equal(new[] { "Conv2D", "MaxPooling2D", "Conv2D", "AveragePooling2D", "Flatten", "Dense", "Dense" }, model.Layers.Select(l => l.Type));
+        var fixture = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "torch_cnn.json"))).RootElement;
+        float[][] Rows(string key) => fixture.GetProperty(key).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
+        var actual = model.Outputs(Rows("input"));
+        Assert.True(Shared.MaxAbsDiff(Rows("output"), actual) <= 1e-5f);
+    }
+
+    [Fact]
     public void An_operator_outside_the_set_is_named_with_the_node()
     {
         using var dir = new TempDir();

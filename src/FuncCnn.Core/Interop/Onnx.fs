@@ -7,7 +7,8 @@
 /// Conv2DTranspose → ConvTranspose, pools → MaxPool/AveragePool, Dense → Gemm, Flatten → Flatten,
 /// Reshape → Reshape, Dropout → Dropout (the identity at inference), activations → Relu/Tanh/Sigmoid/Softmax.
 /// Import: a chain of Conv, ConvTranspose, MaxPool, AveragePool, Gemm, MatMul(+Add), Relu, Tanh,
-/// Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity (and Constant nodes feeding them); an activation right after a layer without
+/// Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity (and Constant nodes feeding them, and the
+/// all-zero Pad torch.onnx puts before an AveragePool); an activation right after a layer without
 /// one becomes that layer's activation. Anything else fails naming the node and its op type.
 module FuncCnn.Core.Interop.Onnx
 
@@ -477,6 +478,15 @@ let ofBytes (file: string) (bytes: byte[]) : Model =
                 if not (ratio >= 0.0f && ratio < 1.0f) then fail file "node '%s' (Dropout): ratio %g is not in [0, 1)" n.Name ratio
                 add (Dropout(name, ratio)) []
             | "Identity" -> go n.Output shape acc tail
+            | "Pad" ->
+                // torch.onnx writes AvgPool2d as Pad (all zeros) + AveragePool: a zero Pad is the identity
+                let pads =
+                    match optWeight n 1 with
+                    | Some p -> Array.toList p.Ints
+                    | None -> attrInts64 file n "pads" |> Option.defaultValue []
+                if pads |> List.exists ((<>) 0L) then
+                    fail file "node '%s' (Pad): padding %A is not supported (only an all-zero Pad, which changes nothing)" n.Name pads
+                go n.Output shape acc tail
             | op -> fail file "node '%s': operator '%s' is not supported (supported: Conv, ConvTranspose, MaxPool, AveragePool, Gemm, MatMul, Add after MatMul, Relu, Tanh, Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity)" n.Name op
     let last, layers = go inputName inputShape [] nodes
     let outputs = all 12 graph |> List.choose (function Bytes b -> first 1 (parse file "the graph output" b) |> Option.map str | _ -> None)
