@@ -21,7 +21,7 @@ var (trained, history) = model.Fit(train, options, progress);
 var result = trained.Evaluate(test);
 Console.WriteLine($"\ntest accuracy {result.Accuracy:P2}, {result.Misclassified.Count} mistakes");
 trained.Save("mnist.fcnn", history);
-var report = TrainingReport.Write("mnist-report", trained, history, test);  // charts as SVG + PNG
+var report = TrainingReport.Write("mnist-report", trained, history, test);  // SVG, PNG, report.pdf, index.html
 Console.WriteLine($"report: {report.IndexPath}");
 // quickstart:end
 
@@ -37,3 +37,18 @@ float[,] firstFilter = loaded.Filters("conv2d").Kernel(0);          // 3x3 weigh
 float[,] saliency = loaded.InputGradient(image, prediction.Class).ToImage(); // 28x28
 // inspect:end
 Console.WriteLine($"filter {firstFilter.GetLength(0)}x{firstFilter.GetLength(1)}, saliency {saliency.GetLength(0)}x{saliency.GetLength(1)}");
+
+// charts:begin
+OxyPlot.PlotModel chart = Charts.ConfusionMatrix(new ConfusionCounts(result.ConfusionMatrix.ToArray(), result.ConfusionMatrix.ClassNames));
+ChartExport.WriteSvg(chart, "confusion.svg");          // OxyPlot's SvgExporter
+ChartExport.WritePng(chart, "confusion.png", scale: 2); // OxyPlot.SkiaSharp, no native library but SkiaSharp's
+ChartExport.WritePdf(chart, "confusion.pdf");
+
+var curves = report.Charts.Single(c => c.Name == "training-curves").Model; // every report chart is a PlotModel too
+curves.Subtitle = "edited like any PlotModel";          // or show it in an OxyPlot view (WPF, Avalonia, WinForms, MAUI)
+ChartExport.WritePng(curves, "curves.png");
+
+var epochs = history.ToDataFrame();                     // Microsoft.Data.Analysis: epoch, train_loss, ..., seconds
+var predictions = trained.Predict(test).ToDataFrame(test); // index, label, predicted, confidence, correct
+Console.WriteLine($"{epochs.Rows.Count} epochs; {predictions.Filter(predictions["correct"].ElementwiseEquals(false)).Rows.Count} wrong predictions");
+// charts:end

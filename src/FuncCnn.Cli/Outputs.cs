@@ -14,10 +14,11 @@ internal static class Outputs
         var files = new List<string>();
         string Put(string name) { var p = Path.Combine(folder, name); files.Add(p); return p; }
         model.Save(Put("model.fcnn"), history, metadata);
-        File.WriteAllText(Put("history.csv"), history.ToCsv());
+        File.WriteAllText(Put("history.csv"), history.ToDataFrame().ToCsv());
         File.WriteAllText(Put("history.json"), history.ToJson());
         File.WriteAllText(Put("summary.txt"), model.Summary().Table + Environment.NewLine);
         if (test is not null) File.WriteAllText(Put("metrics.json"), MetricsJson(test));
+        if (test is not null) File.WriteAllText(Put("confusion-matrix.csv"), test.ConfusionMatrix.ToDataFrame().ToCsv());
         return files;
     }
 

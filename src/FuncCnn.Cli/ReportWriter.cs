@@ -13,15 +13,13 @@ using FuncCnn.Reports;
 /// <param name="Test">The test images.</param>
 /// <param name="Evaluation">The evaluation on the test images, when it ran.</param>
 /// <param name="Options">The training options used.</param>
-internal sealed record TrainingRun(string OutputFolder, string ModelName, string DatasetName, Model Model, TrainingHistory History, Dataset Test, EvaluationResult? Evaluation, TrainingOptions Options);
+/// <param name="Train">The training images (class histogram, dataset preview), when at hand.</param>
+internal sealed record TrainingRun(string OutputFolder, string ModelName, string DatasetName, Model Model, TrainingHistory History, Dataset Test, EvaluationResult? Evaluation, TrainingOptions Options, Dataset? Train = null);
 
-/// <summary>Writes the HTML/SVG/PNG report of a training run (FuncCnn.Reports) into its folder.</summary>
+/// <summary>Writes the report of a training run (FuncCnn.Reports: SVG, PNG, report.pdf, index.html) into its folder.</summary>
 internal static class ReportWriter
 {
-    /// <summary>
-    /// Writes the report into <c>run.OutputFolder/report</c> and returns its index.html. When librsvg
-    /// or cairo is missing the report is written as SVG only, and the console says which package to install.
-    /// </summary>
+    /// <summary>Writes the report into <c>run.OutputFolder/report</c> and returns its index.html.</summary>
     public static string? TryWrite(TrainingRun run)
     {
         var folder = Path.Combine(run.OutputFolder, "report");
@@ -33,10 +31,7 @@ internal static class ReportWriter
             new("Optimizer", $"{run.Options.Optimizer} {run.Options.LearningRate.ToString(inv)}"),
             new("Seed", run.Options.Seed.ToString(inv)),
         };
-        var data = TrainingReport.From(run.Model, run.History, run.Test, title, headlines: headlines);
-        var options = new ReportOptions { WritePng = PngExporter.IsAvailable };
-        if (!options.WritePng)
-            Console.WriteLine("note: PNG export needs librsvg and cairo (apt-get install -y librsvg2-2 libcairo2); writing the report as SVG only");
-        return Report.Write(folder, data, options).IndexPath;
+        var data = TrainingReport.From(run.Model, run.History, run.Test, title, headlines: headlines, train: run.Train);
+        return Report.Write(folder, data).IndexPath;
     }
 }

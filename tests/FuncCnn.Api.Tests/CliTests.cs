@@ -197,12 +197,15 @@ public sealed class CliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir.FullName, "demo", "model.fcnn")));
         Assert.Contains(Path.Combine(_dir.FullName, "demo"), demo.Out);
 
-        if (Datasets.Locate("fashion-mnist", out _) is null)
-        {
-            var none = Funccnn(new Dictionary<string, string> { ["FUNCCNN_DATA"] = _dir.FullName }, "demo");
-            Assert.Equal(1, none.ExitCode);
-            Assert.Contains("apt-get install -y dataset-fashion-mnist", none.Err);
-            NoStackTrace(none);
-        }
+        // every place the search looks is empty here, whether or not this machine has Debian's
+        // dataset-fashion-mnist in /usr/share/datasets
+        var empty = Directory.CreateDirectory(Path.Combine(_dir.FullName, "empty")).FullName;
+        var none = Funccnn(new Dictionary<string, string> { ["FUNCCNN_DATA"] = empty, ["FUNCCNN_SYSTEM_DATA"] = empty }, "demo");
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("found neither", none.Err);
+        Assert.Contains(Path.Combine(empty, "fashion-mnist") + " ($FUNCCNN_SYSTEM_DATA/fashion-mnist): no such folder", none.Err);
+        Assert.Contains("apt-get install -y dataset-fashion-mnist", none.Err);
+        Assert.DoesNotContain("(the system folder)", none.Err);
+        NoStackTrace(none);
     }
 }

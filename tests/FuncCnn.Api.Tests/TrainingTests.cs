@@ -48,9 +48,11 @@ public class TrainingTests(ITestOutputHelper output)
     {
         var data = Mnist.Train.Take(200);
         var model = ModelZoo.Build("mnist-5x5", seed: 3); // has dropout: the dropout generator must match too
-        var options = new TrainingOptions { Epochs = 2, BatchSize = 64, Seed = 5, ValidationSplit = 0.2 };
+        // every option away from its default, so a mapping that drops or mangles one shows
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 48, Seed = 5, ValidationSplit = 0.2, LearningRate = 0.002 };
         var api = model.Fit(data, options);
-        var core = CoreFit.Run(model, data, options);
+        var core = CoreFit.Run(model, data, epochs: 2, batchSize: 48, seed: 5, validationSplit: 0.2, learningRate: 0.002f);
+        Assert.Equal(2, api.History.Epochs.Count);
         Assert.Equal(core.Losses, api.History.Epochs.Select(e => e.TrainLoss));
         Assert.Equal(core.ValidationLosses, api.History.Epochs.Select(e => e.ValidationLoss!.Value));
         foreach (var layer in new[] { "conv2d", "conv2d_1", "dense", "dense_1" })
@@ -88,7 +90,29 @@ public class TrainingTests(ITestOutputHelper output)
         var data = Mnist.Train.Take(256);
         var model = ModelZoo.Build("fashion-dense", seed: 2);
         var sync = model.Fit(data, new TrainingOptions { Epochs = 1, BatchSize = 32 });
-        var async = await model.FitAsync(data, new TrainingOptions { Epochs = 1, BatchSize = 32 });
+
+        // The first batch's report says where it runs, then waits until FitAsync has returned to its
+        // caller, who meanwhile blocks (without yielding its thread) until that report arrives. A
+        // FitAsync that trained on the calling thread would report from the caller's thread and
+        // not return until training ended, so the report's wait would time out.
+        var callerThread = Environment.CurrentManagedThreadId;
+        var firstBatchThread = -1;
+        using var started = new ManualResetEventSlim(false);
+        using var returned = new ManualResetEventSlim(false);
+        var returnedBeforeFirstBatch = false;
+        var watcher = new Recorder(p =>
+        {
+            if (p.Epoch != 1 || p.Batch != 1) return;
+            firstBatchThread = Environment.CurrentManagedThreadId;
+            started.Set();
+            returnedBeforeFirstBatch = returned.Wait(TimeSpan.FromSeconds(10));
+        });
+        var running = model.FitAsync(data, new TrainingOptions { Epochs = 1, BatchSize = 32 }, watcher);
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "no batch was reported");
+        Assert.NotEqual(callerThread, firstBatchThread);
+        returned.Set();
+        var async = await running;
+        Assert.True(returnedBeforeFirstBatch, "FitAsync returned only after training: it trains on the calling thread");
         Assert.Equal(sync.History.Epochs[0].TrainLoss, async.History.Epochs[0].TrainLoss);
 
         using var cts = new CancellationTokenSource();

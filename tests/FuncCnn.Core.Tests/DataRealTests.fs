@@ -73,6 +73,22 @@ let tests =
             let e = throwsData [ "dataset mnist not found"; "FUNCCNN_DATA" ] (fun () -> Mnist.load (Some(Path.Combine(root, "nope"))))
             Expect.stringContains e.Message "no such folder" "e.Message"
 
+        testCase "FUNCCNN_SYSTEM_DATA moves the system folders, and a dataset found there is used" <| fun () ->
+            use temp = new TempDir("system")
+            let root = temp.Path
+            let vars = Map [ "FUNCCNN_DATA", Path.Combine(root, "user"); "FUNCCNN_SYSTEM_DATA", Path.Combine(root, "system") ]
+            let env = { WorkingDirectory = Path.GetPathRoot root; GetVariable = fun v -> Map.tryFind v vars }
+            let moved = Path.Combine(root, "system", "fashion-mnist")
+            Expect.equal (DataLocator.candidates env FashionMnist.spec None |> List.map fst)
+                [ Path.Combine(root, "user", "fashion-mnist"); moved ] "the user root, then the moved system folder; never /usr/share"
+            match DataLocator.locateIn env FashionMnist.spec None with
+            | Ok p -> failtestf "found %s in an empty folder" p
+            | Error msg -> Expect.stringContains msg (moved + " ($FUNCCNN_SYSTEM_DATA/fashion-mnist): no such folder") "the moved folder is named"
+            Directory.CreateDirectory moved |> ignore
+            for s in [ "train-images-idx3-ubyte"; "train-labels-idx1-ubyte"; "t10k-images-idx3-ubyte"; "t10k-labels-idx1-ubyte" ] do
+                write moved s [||] |> ignore
+            Expect.equal (DataLocator.locateIn env FashionMnist.spec None) (Ok moved) "the moved system folder is searched"
+
         testCase "QuickDraw folder: 20 categories with their counts" <| fun () ->
             let ds = QuickDraw.load (Some quickdrawDir) None
             Expect.equal ds.ClassNames (quickdrawCounts |> List.map fst |> Array.ofList) "ds.ClassNames"

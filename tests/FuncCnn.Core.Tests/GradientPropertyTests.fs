@@ -18,19 +18,47 @@ let distinct (seed: int) (shape: int[]) =
     let perm = Rng.permutation n (Rng.create (int64 seed))
     Tensor.ofArray shape (perm |> Array.map (fun i -> float32 i * 0.1f - float32 n * 0.05f))
 
-/// Checks the gradient of sum(f(inputs) * weights) with respect to every input that is marked
-/// differentiable, against central differences. Random weights make every output element count.
+/// float32's unit roundoff, 2^-24.
+let private roundoff = 5.960464477539063e-8
+
+/// The finite-difference step (and twice it): small enough that no generated value crosses a kink
+/// (relu inputs stay 0.05 from 0, max inputs are 0.1 apart).
+let private step = 1e-2f
+
+/// Checks the gradient of L = sum(f(inputs) * weights) with respect to every input marked
+/// differentiable, against central differences taken in float64: the weighted sum and the
+/// difference quotients are double, only the op runs in float32. Random weights make every output
+/// element count. The numeric gradient is the Richardson extrapolation (4 D(h) - D(2h)) / 3 of the
+/// central differences D at steps h and 2h. An element passes when analytic and numeric agree
+/// within
+///   1e-4 of the gradient (float32 rounding in the analytic backward pass),
+///   + 4 * 2^-24 * sum |weight| (1 + |output|) / h (float32 rounding of the outputs, over the step),
+///   + |D(h) - D(2h)| (a bound on what truncation is left after extrapolation).
+/// Measured on 1,000 cases per property: every element passes with a quarter of the rounding
+/// term; a gradient 0.1% off, or 1e-4 where the true one is 0, fails (the old check let 2% pass).
 let checkAll (f: Tensor[] -> Tensor) (inputs: Tensor[]) (differentiable: bool[]) =
     let out = f inputs
     let weights = values 12345 -1.0f 1.0f out.Shape
-    let loss (xs: Tensor[]) = Ops.sum (Ops.mul (f xs) weights)
+    let w = weights.ToArray() |> Array.map float
+    let loss64 (xs: Tensor[]) = Array.fold2 (fun acc (o: float32) wj -> acc + float o * wj) 0.0 ((f xs).ToArray()) w
+    let scale = Array.fold2 (fun acc (o: float32) wj -> acc + abs wj * (1.0 + abs (float o))) 0.0 (out.ToArray()) w
     inputs |> Array.iteri (fun i x ->
         if differentiable.[i] then
-            let fi (xi: Tensor) = loss (inputs |> Array.mapi (fun j t -> if j = i then xi else t))
-            let r = Numerical.checkGradient 1e-2f 2e-2f 2e-2f fi x
-            if not r.Passed then
-                failwithf "input %d %A: element %d analytic %g vs numeric %g" i x.Shape r.WorstIndex
-                    (r.Analytic.ToArray().[r.WorstIndex]) (r.Numeric.ToArray().[r.WorstIndex]))
+            let withInput (xi: Tensor) = inputs |> Array.mapi (fun j t -> if j = i then xi else t)
+            let analytic = (Autodiff.grad (fun xi -> Ops.sum (Ops.mul (f (withInput xi)) weights)) x).ToArray()
+            let data = x.ToArray()
+            for k in 0 .. data.Length - 1 do
+                let at (v: float32) = loss64 (withInput (Tensor.ofArray x.Shape (Array.updateAt k v data)))
+                let central (h: float32) =
+                    let up, down = data.[k] + h, data.[k] - h
+                    (at up - at down) / (float up - float down)
+                let coarse, fine = central (2.0f * step), central step
+                let numeric = (4.0 * fine - coarse) / 3.0
+                let tolerance = 1e-4 * abs numeric + 4.0 * roundoff * scale / float step + abs (fine - coarse)
+                let error = abs (float analytic.[k] - numeric)
+                if not (error <= tolerance) then
+                    failwithf "input %d %A: element %d analytic %.9g vs numeric %.9g (error %.3g, tolerance %.3g)"
+                        i x.Shape k analytic.[k] numeric error tolerance)
 
 let check (f: Tensor[] -> Tensor) (inputs: Tensor[]) = checkAll f inputs (Array.create inputs.Length true)
 
@@ -76,6 +104,33 @@ let convCases = gen {
     let! w = Gen.choose (kw, 6)
     let! seed = seeds
     return (n, c, h, w), (k, kh, kw), (sh, sw), pads, seed }
+
+/// A pooling case: non-square windows of 1 to 3, strides 1 to 3, an input at least the window.
+let poolCases = gen {
+    let! kh = Gen.choose (1, 3)
+    let! kw = Gen.choose (1, 3)
+    let! sh = Gen.choose (1, 3)
+    let! sw = Gen.choose (1, 3)
+    let! n = Gen.choose (1, 2)
+    let! c = Gen.choose (1, 3)
+    let! h = Gen.choose (kh, kh + 5)
+    let! w = Gen.choose (kw, kw + 5)
+    let! seed = seeds
+    return [| n; c; h; w |], (kh, kw), (sh, sw), seed }
+
+/// A convolution the direct kernel takes: stride 1, at most 32 taps (C * KH * KW), output width >= 8.
+let directConvCases = gen {
+    let! n = Gen.choose (1, 2)
+    let! c = Gen.choose (1, 3)
+    let! k = Gen.choose (1, 3)
+    let! kh = Gen.choose (1, 3)
+    let! kw = Gen.choose (1, 3)
+    let! pads = Gen.arrayOfLength 4 (Gen.choose (0, 1))
+    let! h = Gen.choose (kh, 6)
+    let! extra = Gen.choose (0, 4)
+    let w = 8 + kw - 1 - pads.[2] - pads.[3] + extra
+    let! seed = seeds
+    return (n, c, h, w), (k, kh, kw), pads, seed }
 
 [<Tests>]
 let tests =
@@ -154,11 +209,24 @@ let tests =
                 check (fun xs -> Nn.convTranspose2d (sh, sw) (Nn.Torch((ph, pw), (oph, opw))) xs.[0] xs.[1] (Some xs.[2])) [| x; wt; b |]
                 check (fun xs -> Nn.convTranspose2d (sh, sw) Nn.SameOutput xs.[0] xs.[1] None) [| x; wt |])
 
-        forAll "pooling" (Gen.zip (Gen.arrayOfLength 4 (Gen.choose (1, 5))) seeds) (fun (d, seed) ->
-                let shape = [| d.[0] % 2 + 1; d.[1] % 3 + 1; d.[2] + 1; d.[3] + 1 |]
-                let k = min 2 (min shape.[2] shape.[3])
-                check (fun xs -> Nn.maxPool2d (k, k) (k, k) xs.[0]) [| distinct seed shape |]
-                check (fun xs -> Nn.avgPool2d (k, k) (1, 1) xs.[0]) [| values seed -1.0f 1.0f shape |])
+        forAll "max and average pooling, square or not, windows 1 to 3, any stride" poolCases (fun (shape, kernel, stride, seed) ->
+                check (fun xs -> Nn.maxPool2d kernel stride xs.[0]) [| distinct seed shape |]
+                check (fun xs -> Nn.avgPool2d kernel stride xs.[0]) [| values seed -1.0f 1.0f shape |])
+
+        forAll "conv2d on the direct kernel (stride 1, output width 8 or more), and fused + relu equals it bit for bit" directConvCases (fun ((n, c, h, w), (k, kh, kw), pads, seed) ->
+                let x = values seed -1.0f 1.0f [| n; c; h; w |]
+                let wt = values (seed + 1) -1.0f 1.0f [| k; c; kh; kw |]
+                let b = values (seed + 2) -1.0f 1.0f [| k |]
+                let p: Shape.Padding2d = { Top = pads.[0]; Bottom = pads.[1]; Left = pads.[2]; Right = pads.[3] }
+                let geometry = Shape.conv2d [| n; c; h; w |] [| k; c; kh; kw |] (1, 1) p
+                Expect.isTrue (Kernels.DirectConv.applies geometry) (sprintf "%A takes the direct kernel" geometry)
+                check (fun xs -> Nn.conv2d (1, 1) (Nn.Explicit p) xs.[0] xs.[1] (Some xs.[2])) [| x; wt; b |]
+                // the fused kernel (relu inside the direct kernel) is conv2d then relu, bit for bit
+                let seedGrad = values (seed + 3) -1.0f 1.0f (Nn.conv2d (1, 1) (Nn.Explicit p) x wt (Some b)).Shape
+                let fused, gf = Autodiff.vjpMany (fun xs -> Nn.conv2dRelu (1, 1) (Nn.Explicit p) xs.[0] xs.[1] (Some xs.[2])) [| x; wt; b |] seedGrad
+                let plain, gp = Autodiff.vjpMany (fun xs -> Nn.conv2d (1, 1) (Nn.Explicit p) xs.[0] xs.[1] (Some xs.[2]) |> Ops.relu) [| x; wt; b |] seedGrad
+                Expect.equal (fused.ToArray()) (plain.ToArray()) "fused forward"
+                for i in 0 .. 2 do Expect.equal (gf.[i].ToArray()) (gp.[i].ToArray()) (sprintf "fused gradient of input %d" i))
 
         forAll "softmax family and losses" (Gen.zip (Gen.arrayOfLength 2 (Gen.choose (1, 5))) seeds) (fun (d, seed) ->
                 let n, c = d.[0], d.[1] + 1

@@ -1,222 +1,226 @@
-using System.Xml.Linq;
-using FuncCnn.Reports;
+using FuncCnn;
+using OxyPlot;
+using OxyPlot.Annotations;
+using OxyPlot.Axes;
+using OxyPlot.Series;
 using Xunit;
+using static FuncCnn.Reports.Tests.TestUtil;
 
 namespace FuncCnn.Reports.Tests;
 
 public class ChartTests
 {
-    private static string[] Texts(XElement e) => e.Descendants(Svg.Ns + "text").Select(t => t.Value).ToArray();
+    [Fact]
+    public void TrainingCurvesPlotEveryEpochOfBothSeriesInBothPanels()
+    {
+        var history = SampleData.History(10);
+        var m = Charts.TrainingCurves(history);
+        var lines = m.Series.OfType<LineSeries>().ToArray();
+        Assert.Equal(4, lines.Length);
+        var trainLoss = lines.Single(s => s.Title == "Training" && s.YAxisKey == "loss");
+        Assert.Equal(history.Select(h => h.TrainLoss), trainLoss.Points.Select(p => p.Y));
+        var valAcc = lines.Single(s => s.Title == "Validation" && s.YAxisKey == "accuracy");
+        Assert.Equal(history.Select(h => h.ValAccuracy!.Value * 100), valAcc.Points.Select(p => p.Y));
+        Assert.Equal(LineStyle.Dash, valAcc.LineStyle);
+        Assert.Equal(ChartColors.SeriesOrange, valAcc.Color);
+        Assert.Contains("After 10 epochs", m.Subtitle);
+        Assert.Contains(history[^1].TrainLoss.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture), m.Subtitle);
+        Assert.Equal(["epoch", "loss", "accuracy"], m.Axes.Select(a => a.Key));
+    }
 
     [Fact]
-    public void ConfusionMatrixWritesEveryCountInItsCell()
+    public void TrainingCurvesWithoutValidationHaveTrainingLinesOnly()
     {
-        var confusion = ConfusionCounts.FromRows(SampleData.ConfusionRows, SampleData.Digits);
-        var doc = Svg.Parse(Charts.ConfusionMatrix(confusion));
+        var m = Charts.TrainingCurves([new EpochMetrics(1, 0.31, 0.91, null, null, 12.3)]);
+        Assert.All(m.Series.OfType<LineSeries>(), s => Assert.Equal("Training", s.Title));
+        Assert.Equal(2, m.Series.Count);
+    }
+
+    [Fact]
+    public void EmptyHistoryIsAnInvalidValue()
+    {
+        var e = Assert.Throws<InvalidValueException>(() => Charts.TrainingCurves([]));
+        Assert.Contains("history is empty", e.Message);
+    }
+
+    [Fact]
+    public void ConfusionMatrixWritesEveryCountInItsCellAndColoursByCount()
+    {
+        var counts = ConfusionCounts.FromRows(SampleData.ConfusionRows, SampleData.Digits);
+        var m = Charts.ConfusionMatrix(counts);
+        var heat = m.Series.OfType<HeatMapSeries>().Single();
+        Assert.False(heat.Interpolate);
+        var texts = Texts(m);
+        Assert.Equal(100, texts.Length);
         for (var t = 0; t < 10; t++)
             for (var p = 0; p < 10; p++)
             {
-                var cell = Svg.Group(doc, $"p0-cell-{t}-{p}");
-                var rect = cell.Element(Svg.Ns + "rect")!;
-                var text = cell.Element(Svg.Ns + "text")!;
-                Assert.Equal(SampleData.ConfusionRows[t][p].ToString("#,0", System.Globalization.CultureInfo.InvariantCulture), text.Value);
-                var (x, y) = (Svg.D(text, "x"), Svg.D(text, "y"));
-                Assert.InRange(x, Svg.D(rect, "x"), Svg.D(rect, "x") + Svg.D(rect, "width"));
-                Assert.InRange(y, Svg.D(rect, "y"), Svg.D(rect, "y") + Svg.D(rect, "height"));
-                if (p == 0) Assert.True(Svg.D(rect, "y") >= Svg.D(Svg.Group(doc, $"p0-cell-{Math.Max(0, t - 1)}-0").Element(Svg.Ns + "rect")!, "y"));
+                Assert.Equal(counts.Counts[t, p], heat.Data[p, t]);
+                var cell = texts.Single(a => a.TextPosition.X == p && a.TextPosition.Y == t);
+                Assert.Equal(counts.Counts[t, p].ToString("#,0", System.Globalization.CultureInfo.InvariantCulture), cell.Text);
             }
-        var all = Texts(doc.Root!);
-        Assert.Contains("True class", all);
-        Assert.Contains("Predicted class", all);
-        Assert.Contains(all, s => s.StartsWith("Confusion matrix — accuracy 98.62%"));
-        Assert.Equal(9862, confusion.Correct);
+        Assert.Contains($"accuracy {counts.Accuracy * 100:F2}%", m.Title);
+        var colour = m.Axes.OfType<LinearColorAxis>().Single();
+        Assert.Equal(counts.Counts.Cast<int>().Max(), colour.Maximum);
+        // Dark cells get white text, light ones black.
+        var biggest = texts.Single(a => a.TextPosition.X == 9 && a.TextPosition.Y == 9);
+        Assert.Equal(OxyColors.White, biggest.TextColor);
+        Assert.Equal(OxyColors.Black, texts.Single(a => a.TextPosition.X == 1 && a.TextPosition.Y == 0).TextColor);
     }
 
     [Fact]
-    public void NormalizedConfusionMatrixColoursByRowShareAndStillShowsCounts()
+    public void ConfusionMatrixOfNoClassesIsAnInvalidValue()
     {
-        // Class 1 has many examples, class 0 few: by count class 1's diagonal is darker, by share they are equal.
-        var confusion = new ConfusionCounts(new[,] { { 10, 0 }, { 0, 1000 } }, ["rare", "common"]);
-        var doc = Svg.Parse(Charts.ConfusionMatrix(confusion, normalizeRows: true));
-        string Fill(int t, int p) => (string)Svg.Group(doc, $"p0-cell-{t}-{p}").Element(Svg.Ns + "rect")!.Attribute("fill")!;
-        Assert.Equal(Fill(0, 0), Fill(1, 1));
-        Assert.Equal(["10", "100.0%"], Texts(Svg.Group(doc, "p0-cell-0-0")));
-        Assert.Equal(["1,000", "100.0%"], Texts(Svg.Group(doc, "p0-cell-1-1")));
-    }
-
-    [Fact]
-    public void FilterGridOf32FiltersHas32ImagesIn4RowsOf8()
-    {
-        var doc = Svg.Parse(Charts.Filters(SampleData.RandomFilters(32, 1, 3, 5)));
-        var cells = Svg.Groups(doc, "grid-image").ToArray();
-        Assert.Equal(32, cells.Length);
-        Assert.All(cells, c => Assert.Single(c.Elements(Svg.Ns + "image")));
-        var xs = cells.Select(c => Svg.D(c.Element(Svg.Ns + "image")!, "x")).Distinct().Count();
-        var ys = cells.Select(c => Svg.D(c.Element(Svg.Ns + "image")!, "y")).Distinct().Count();
-        Assert.Equal((8, 4), (xs, ys));
-        Assert.Single(Svg.Groups(doc, "colorbar"));
-    }
-
-    [Fact]
-    public void FiltersScaledTogetherShareOneRangeAndPerFilterDoNot()
-    {
-        var bank = new FilterBank("conv1", [0, 1, 2, 3, 10, 20, 30, 40], 2, 1, 2, 2);
-        string Png(Figure f, int i) => (string)Svg.Group(Svg.Parse(f), $"p0-img-{i}").Element(Svg.Ns + "image")!.Attribute(Svg.XLink + "href")!;
-        var together = Charts.Filters(bank);
-        var perFilter = Charts.Filters(bank, normalization: FilterNormalization.PerFilter);
-        // Per filter, both kernels run black to white in the same pattern, so their images are identical.
-        Assert.Equal(Png(perFilter, 0), Png(perFilter, 1));
-        Assert.NotEqual(Png(together, 0), Png(together, 1));
-        var pixels = CairoPng.Read(Convert.FromBase64String(Png(together, 1)["data:image/png;base64,".Length..]));
-        Assert.Equal((255, 255, 255), pixels.At(pixels.Width - 1, pixels.Height - 1)); // 40 is the largest weight: white
-        var first = CairoPng.Read(Convert.FromBase64String(Png(together, 0)["data:image/png;base64,".Length..]));
-        Assert.Equal((0, 0, 0), first.At(0, 0)); // 0 is the smallest: black
-    }
-
-    [Fact]
-    public void FiltersOfAnyInputChannelCanBeShown()
-    {
-        var bank = SampleData.RandomFilters(16, 3, 5, 6, "conv2");
-        var doc = Svg.Parse(Charts.Filters(bank, inputChannel: 2));
-        Assert.Contains("conv2: 16 filters of 5×5, input channel 2 of 3", Texts(doc.Root!));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Charts.Filters(bank, inputChannel: 3));
+        Assert.Throws<InvalidValueException>(() => new ConfusionCounts(new int[0, 0], []));
     }
 
     [Fact]
     public void PredictionCaptionsAreGreenWhenRightAndRedWhenWrong()
     {
-        var preds = SampleData.Predictions(40);
-        var doc = Svg.Parse(Charts.PredictionGrid(preds, SampleData.Digits, count: 32));
-        var cells = Svg.Groups(doc, "grid-image").ToArray();
-        Assert.Equal(32, cells.Length);
+        var preds = SampleData.Predictions(32);
+        var m = Charts.PredictionGrid(preds, SampleData.Digits);
+        Assert.Equal(32, Images(m).Length);
+        Assert.All(Images(m), i => Assert.False(i.Interpolate));
+        var captions = Texts(m);
+        Assert.Equal(32, captions.Length);
         for (var i = 0; i < 32; i++)
         {
-            var caption = cells[i].Element(Svg.Ns + "text")!;
             var p = preds[i];
-            Assert.Equal($"{p.TrueLabel} / {p.PredictedLabel} ({p.Confidence * 100:F1}%)", caption.Value);
-            Assert.Equal(p.IsCorrect ? Color.Right.ToHex() : Color.Wrong.ToHex(), (string?)caption.Attribute("fill"));
+            var caption = captions[i];
+            Assert.StartsWith($"{p.TrueLabel} / {p.PredictedLabel} (", caption.Text);
+            Assert.Equal(p.IsCorrect ? ChartColors.Right : ChartColors.Wrong, caption.TextColor);
         }
-        Assert.Contains(preds.Take(32), p => !p.IsCorrect);
+        Assert.Contains($"red: wrong ({preds.Count(p => !p.IsCorrect)})", m.Subtitle);
     }
 
     [Fact]
-    public void MisclassifiedShowsTheFirstErrorsCaptionedPredictedThenTrue()
+    public void MisclassifiedShowsOnlyWrongPredictionsInRed()
     {
-        var preds = SampleData.Predictions(400);
-        var doc = Svg.Parse(Charts.Misclassified(preds, SampleData.Digits, count: 10));
-        var expected = preds.Where(p => !p.IsCorrect).Take(10).Select(p => $"Predicted: {p.PredictedLabel}, True: {p.TrueLabel}").ToArray();
-        var captions = Svg.Groups(doc, "grid-image").Select(g => g.Element(Svg.Ns + "text")!.Value).ToArray();
-        Assert.Equal(expected, captions);
-        Assert.Contains($"The first 10 of {preds.Count(p => !p.IsCorrect)} wrong predictions (14.25% of 400 images)", Texts(doc.Root!));
+        var preds = SampleData.Predictions(100);
+        var m = Charts.Misclassified(preds, SampleData.Digits, count: 5);
+        var wrong = preds.Where(p => !p.IsCorrect).Take(5).ToArray();
+        Assert.Equal(wrong.Select(p => $"Predicted: {p.PredictedLabel}, True: {p.TrueLabel}"), Texts(m).Select(t => t.Text));
+        Assert.All(Texts(m), t => Assert.Equal(ChartColors.Wrong, t.TextColor));
     }
 
     [Fact]
-    public void MisclassifiedWithNoErrorsSaysSo()
+    public void FiltersOfAGreyLayerAreGreyAndOfAnRgbLayerInColour()
     {
-        var preds = SampleData.Predictions(5).Where(p => p.IsCorrect).ToArray();
-        var doc = Svg.Parse(Charts.Misclassified(preds, SampleData.Digits));
-        Assert.Empty(Svg.Groups(doc, "grid-image"));
-        Assert.Contains($"No wrong predictions among {preds.Length} images", Texts(doc.Root!));
+        var grey = Charts.Filters(SampleData.RandomFilters(32, 1, 3, 5));
+        var greyTiles = Images(grey).Where(i => i.Width.Value >= 40).ToArray();
+        Assert.Equal(32, greyTiles.Length);
+        Assert.All(greyTiles.SelectMany(i => i.ImageSource!.GetPixels().Cast<OxyColor>()), c => Assert.True(c.R == c.G && c.G == c.B));
+
+        var rgb = Charts.Filters(SampleData.RandomFilters(16, 3, 3, 8));
+        Assert.Contains("3 colour channels", rgb.Title);
+        var colours = Images(rgb).SelectMany(i => i.ImageSource!.GetPixels().Cast<OxyColor>()).ToArray();
+        Assert.Contains(colours, c => c.R != c.G || c.G != c.B);
+        // Asking for one channel of the RGB layer gives grey again.
+        Assert.Contains("input channel 1 of 3", Charts.Filters(SampleData.RandomFilters(16, 3, 3, 8), 1).Title);
     }
 
     [Fact]
-    public void FeatureMapsShowEveryChannelOfEveryLayerWithItsShape()
+    public void NaNInAFeatureMapIsNamed()
     {
         var maps = SampleData.FeatureMaps(SampleData.Digit(7));
-        var doc = Svg.Parse(Charts.FeatureMaps(maps));
-        var texts = Texts(doc.Root!);
-        Assert.Contains("conv1 — output 32×26×26", texts);
-        Assert.Contains("pool1 — output 32×13×13", texts);
-        Assert.Contains("conv2 — output 64×11×11", texts);
-        // Panel 0 is the input; panels 1..3 the layers.
-        Assert.Single(Svg.Group(doc, "p0").Descendants(Svg.Ns + "image"));
-        Assert.Equal([32, 32, 64], Enumerable.Range(1, 3).Select(i => Svg.Group(doc, $"p{i}").Descendants(Svg.Ns + "image").Count()));
+        var bad = maps.Layers[1].Values.ToArray();
+        bad[17] = float.NaN;
+        var set = maps with { Layers = [maps.Layers[0], new FeatureMapLayer(maps.Layers[1].Name, bad, maps.Layers[1].Channels, maps.Layers[1].Height, maps.Layers[1].Width)] };
+        var e = Assert.Throws<InvalidValueException>(() => Charts.FeatureMaps(set));
+        Assert.Contains(maps.Layers[1].Name, e.Message);
+        Assert.Contains("NaN", e.Message);
     }
 
     [Fact]
-    public void KernelAtWorkWritesTheKernelValuesInItsCells()
+    public void AnEmptyImageIsAShapeError()
     {
-        var digit = SampleData.Digit(3);
-        var sobel = SampleData.Convolve(digit, SampleData.SobelX);
-        var doc = Svg.Parse(Charts.KernelAtWork(digit, SampleData.SobelX, sobel, SampleData.MaxPool(sobel), "Sobel x"));
-        var values = Enumerable.Range(0, 9).Select(i => Svg.Group(doc, $"p1-cell-{i / 3}-{i % 3}").Element(Svg.Ns + "text")!.Value);
-        Assert.Equal(["−1", "0", "1", "−2", "0", "2", "−1", "0", "1"], values);
-        var texts = Texts(doc.Root!);
-        Assert.Contains("Original 28×28", texts);
-        Assert.Contains("Filtered 26×26", texts);
-        Assert.Contains("Max-pooled 13×13", texts);
-        Assert.Equal(3, doc.Descendants(Svg.Ns + "polygon").Count()); // an arrow head between each pair of panels
-
-        var blur = Svg.Parse(Charts.KernelAtWork(digit, SampleData.Blur, SampleData.Convolve(digit, SampleData.Blur), null, "blur"));
-        Assert.Equal("0.11", Svg.Group(blur, "p1-cell-0-0").Element(Svg.Ns + "text")!.Value);
-        Assert.DoesNotContain(Texts(blur.Root!), t => t.StartsWith("Max-pooled"));
+        var e = Assert.Throws<ShapeException>(() => new GrayImage([], 0, 0));
+        Assert.Contains("0x0", e.Message);
     }
 
     [Fact]
-    public void PipelineShowsEveryStageInOrder()
+    public void ClassHistogramHasABarPerClassWithItsCount()
     {
-        var doc = Svg.Parse(Charts.Pipeline(SampleData.Pipeline()));
-        var titles = Enumerable.Range(0, 6).Select(i => Svg.Group(doc, $"p{i}").Element(Svg.Ns + "text")!.Value).ToArray();
-        Assert.Equal(["Input 28×28", "Filter 3×3", "Convolution 26×26", "ReLU 26×26", "Max-pool 13×13", "Flatten: 169 values"], titles);
-        var strip = Svg.Group(doc, "p5").Descendants(Svg.Ns + "image").Single();
-        Assert.True(Svg.D(strip, "width") > 10 * Svg.D(strip, "height"));
+        var m = Charts.ClassHistogram(SampleData.QuickDraw, SampleData.QuickDrawCounts);
+        var bars = m.Series.OfType<BarSeries>().Single();
+        Assert.Equal(SampleData.QuickDrawCounts.Select(c => (double)c), bars.Items.Select(b => b.Value));
+        Assert.Equal(SampleData.QuickDraw, m.Axes.OfType<CategoryAxis>().Single().ItemsSource.Cast<string>());
+        Assert.Contains("fewest: clock (120,537)", m.Subtitle);
+        Assert.Throws<InvalidValueException>(() => Charts.ClassHistogram([], []));
     }
 
     [Fact]
-    public void ClassHistogramHasOneBarPerClassLongestForTheLargest()
+    public void ConvolutionStepWritesTheSumPlusBias()
     {
-        var doc = Svg.Parse(Charts.ClassHistogram(SampleData.QuickDraw, SampleData.QuickDrawCounts));
-        var bars = Svg.Groups(doc, "bar").ToArray();
-        Assert.Equal(10, bars.Length);
-        var widths = bars.Select(b => Svg.D(b.Element(Svg.Ns + "rect")!, "width")).ToArray();
-        Assert.Equal(Array.IndexOf(SampleData.QuickDrawCounts, SampleData.QuickDrawCounts.Max()), Array.IndexOf(widths, widths.Max()));
-        Assert.Equal(["airplane", "151,623"], Texts(bars[0]));
+        var input = new GrayImage([1, 2, 0, 0, 1, 3, 2, 1, 0], 3, 3);
+        var kernel = new Kernel2D([1, 0, 0, -1], 2, 2);
+        var m = Charts.ConvolutionStep(input, kernel, 1, 1, bias: 0.5);
+        // window at (1,1): [1 3; 1 0] * [1 0; 0 -1] = 1 + 0 + 0 - 0 = 1; plus 0.5
+        Text(m, "1 + 0.5 = 1.5");
+        var outline = m.Annotations.OfType<RectangleAnnotation>().Where(r => r.Stroke == ChartColors.Highlight).ToArray();
+        Assert.Equal(2, outline.Length);
+        Assert.Throws<ShapeException>(() => Charts.ConvolutionStep(input, kernel, 2, 0));
     }
 
     [Fact]
-    public void NoiseSitsAboveTheImageMadeFromIt()
+    public void ActivationsAreTheirFunctions()
     {
-        var noise = Enumerable.Range(0, 6).Select(i => GrayImage.FromVector(new float[16])).ToArray();
-        var generated = Enumerable.Range(0, 6).Select(i => SampleData.Digit(i)).ToArray();
-        var doc = Svg.Parse(Charts.NoiseToImages(noise, generated));
-        for (var i = 0; i < 6; i++)
+        var m = Charts.ActivationFunctions(ActivationFunction.Relu, ActivationFunction.Sigmoid);
+        var relu = m.Series.OfType<FunctionSeries>().Single(s => s.Title == "ReLU");
+        Assert.All(relu.Points, p => Assert.Equal(Math.Max(0, p.X), p.Y, 9));
+        var sigmoid = m.Series.OfType<FunctionSeries>().Single(s => s.Title == "Sigmoid");
+        Assert.All(sigmoid.Points, p => Assert.Equal(1 / (1 + Math.Exp(-p.X)), p.Y, 9));
+    }
+
+    [Fact]
+    public void VectorBarsHaveOneBarPerValue()
+    {
+        float[] v = [0.5f, -1, 0, 2];
+        var bars = Charts.VectorBars(v).Series.OfType<LinearBarSeries>().Single();
+        Assert.Equal(v.Select(x => (double)x), bars.Points.Select(p => p.Y));
+        Assert.Throws<InvalidValueException>(() => Charts.VectorBars([]));
+    }
+
+    [Fact]
+    public void ModelDiagramHasABoxPerLayerAndArrowsBetween()
+    {
+        var summary = SampleData.SeedCnn();
+        var m = Charts.ModelDiagram(summary);
+        Assert.Equal(summary.Rows.Count + 1, m.Annotations.OfType<RectangleAnnotation>().Count());
+        Assert.Equal(summary.Rows.Count, m.Annotations.OfType<ArrowAnnotation>().Count());
+        Assert.Contains(Texts(m), t => t.Text is { } s && s.Contains(summary.Rows[0].OutputShape) && s.Contains("parameters"));
+    }
+
+    [Fact]
+    public void DatasetPreviewNamesEveryClassShown()
+    {
+        var preds = SampleData.Predictions(80);
+        var m = Charts.DatasetPreview(new DatasetSample(preds.Select(p => p.Image).ToArray(), preds.Select(p => p.TrueLabel).ToArray()), SampleData.Digits, perClass: 4);
+        Assert.Equal(SampleData.Digits, Texts(m).Select(t => t.Text).Order());
+        Assert.Equal(40, Images(m).Length);
+    }
+
+    [Fact]
+    public void RgbChannelsShowTheImageAndItsThreePlanes()
+    {
+        var pixels = new float[3 * 4 * 4];
+        for (var i = 0; i < 16; i++) { pixels[i] = 1; pixels[32 + i] = i / 16f; }
+        var m = Charts.RgbChannels(new RgbImage(pixels, 4, 4));
+        var images = Images(m);
+        Assert.Equal(4, images.Length);
+        var colour = images[0].ImageSource!.GetPixels();
+        Assert.Equal(255, colour[0, 0].R);
+        Assert.Equal(0, colour[0, 0].G);
+    }
+
+    [Fact]
+    public void EveryChartHasASizeAndATitle()
+    {
+        foreach (var (name, model) in SampleData.AllCharts())
         {
-            var top = Svg.Group(doc, $"p0-img-{i}").Element(Svg.Ns + "image")!;
-            var bottom = Svg.Group(doc, $"p1-img-{i}").Element(Svg.Ns + "image")!;
-            Assert.Equal(Svg.D(top, "x"), Svg.D(bottom, "x"));
-            Assert.True(Svg.D(bottom, "y") > Svg.D(top, "y"));
+            var (w, h) = ChartExport.SizeOf(model);
+            Assert.True(w >= 200 && h >= 100, $"{name}: {w}x{h}");
+            Assert.False(string.IsNullOrWhiteSpace(model.Title), name);
         }
-        Assert.Throws<ArgumentException>(() => Charts.NoiseToImages(noise, generated[..5]));
-    }
-
-    [Fact]
-    public void SummaryTableListsLayersAndTotal()
-    {
-        var doc = Svg.Parse(Charts.Summary(SampleData.SeedCnn()));
-        Assert.Equal(["conv2", "Conv2d 3×3, 64 filters, ReLU", "64×11×11", "18,496"], Texts(Svg.Group(doc, "p0-row-3")));
-        Assert.Equal(["Total", "", "", "225,034"], Texts(Svg.Group(doc, "p0-footer-0")));
-    }
-
-    [Fact]
-    public void TrainingCurvesHaveTwoPanelsAndOnlyTrainingWithoutValidation()
-    {
-        var full = Svg.Parse(Charts.TrainingCurves(SampleData.History()));
-        Assert.Equal(["Loss", "Accuracy"], new[] { "p0", "p1" }.Select(id => Svg.Group(full, id).Element(Svg.Ns + "text")!.Value));
-        Assert.Contains("Validation", Texts(full.Root!));
-        var trainOnly = SampleData.History().Select(h => h with { ValLoss = null, ValAccuracy = null }).ToArray();
-        var doc = Svg.Parse(Charts.TrainingCurves(trainOnly));
-        Assert.DoesNotContain("Validation", Texts(doc.Root!));
-        Assert.Equal(10, Svg.Group(doc, "p0").Descendants(Svg.Ns + "circle").Count() - 1); // 10 markers + legend sample
-        Assert.Throws<ArgumentException>(() => Charts.TrainingCurves([]));
-    }
-
-    [Fact]
-    public void InputsCheckTheirShapes()
-    {
-        Assert.Throws<ArgumentException>(() => new GrayImage(new float[10], 3, 3));
-        Assert.Throws<ArgumentException>(() => new FilterBank("c", new float[10], 1, 1, 3, 3));
-        Assert.Throws<ArgumentException>(() => new FeatureMapLayer("c", new float[10], 2, 2, 2));
-        Assert.Throws<ArgumentException>(() => new ConfusionCounts(new int[2, 3], ["a", "b"]));
-        Assert.Throws<ArgumentException>(() => ConfusionCounts.FromPredictions([new Prediction(SampleData.Digit(0), 0, 5, 0.5)], ["a", "b"]));
     }
 }

@@ -1,151 +1,108 @@
-using System.Buffers.Binary;
-using FuncCnn.Reports;
+using OxyPlot;
+using OxyPlot.Axes;
 using Xunit;
+using static FuncCnn.Reports.Tests.TestUtil;
 
 namespace FuncCnn.Reports.Tests;
 
-public class PngEncoderTests
+public class ExportTests
 {
     [Fact]
-    public void Crc32MatchesTheStandardCheckValue() =>
-        Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
-
-    [Fact]
-    public void GreyRgbAndRgbaImagesReadBackThroughCairo()
+    public void PngOfAWrongPredictionHasRedCaptionPixelsAndOfRightOnesNone()
     {
-        var rng = new Random(3);
-        var gray = new byte[7 * 5]; rng.NextBytes(gray);
-        var img = CairoPng.Read(PngEncoder.EncodeGray(gray, 7, 5));
-        Assert.Equal((7, 5), (img.Width, img.Height));
-        for (var i = 0; i < gray.Length; i++) Assert.Equal((gray[i], gray[i], gray[i]), img.At(i % 7, i / 7));
-
-        var rgb = new byte[9 * 4 * 3]; rng.NextBytes(rgb);
-        img = CairoPng.Read(PngEncoder.EncodeRgb(rgb, 9, 4));
-        for (var i = 0; i < 36; i++) Assert.Equal((rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]), img.At(i % 9, i / 9));
-
-        var rgba = new byte[2 * 2 * 4];
-        for (var i = 0; i < 4; i++) { rgba[4 * i] = (byte)(60 * i); rgba[4 * i + 1] = 10; rgba[4 * i + 2] = 200; rgba[4 * i + 3] = 255; }
-        img = CairoPng.Read(PngEncoder.EncodeRgba(rgba, 2, 2));
-        Assert.Equal((180, 10, 200), img.At(1, 1));
+        var preds = SampleData.Predictions(14);
+        using var mixed = Decode(ChartExport.ToPng(Charts.PredictionGrid(preds, SampleData.Digits), 1));
+        Assert.True(Count(mixed, ChartColors.Wrong, 30) > 20);
+        Assert.True(Count(mixed, ChartColors.Right, 30) > 20);
+        using var allRight = Decode(ChartExport.ToPng(Charts.PredictionGrid(preds.Where(p => p.IsCorrect).ToArray(), SampleData.Digits), 1));
+        Assert.Equal(0, Count(allRight, ChartColors.Wrong, 30));
     }
 
     [Fact]
-    public void RowsThatRepeatCompressWell()
+    public void PngIsTheChartsSizeTimesTheScale()
     {
-        // An upscaled 28x28 digit (8x8 blocks) must stay small: the Up and Sub filters take the repetition.
-        var digit = SampleData.Digit(8);
-        var png = RasterImages.Encode(new Raster(digit.Pixels, 28, 28, 0, 1, ColorMap.Gray), 224, 224);
-        Assert.Equal(224, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
-        Assert.True(png.Length < 6000, $"{png.Length} bytes");
-    }
-
-    [Fact]
-    public void SizesAreChecked()
-    {
-        Assert.Throws<ArgumentException>(() => PngEncoder.EncodeGray(new byte[5], 2, 2));
-        Assert.Throws<ArgumentException>(() => PngEncoder.EncodeRgb([], 0, 1));
-    }
-}
-
-public class PngExporterTests
-{
-    private static (int W, int H) Ihdr(byte[] png)
-    {
-        Assert.Equal(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 }, png[..8]);
-        Assert.Equal("IHDR"u8.ToArray(), png[12..16]);
-        return (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
-    }
-
-    [Theory]
-    [InlineData(1.0)]
-    [InlineData(2.0)]
-    [InlineData(1.5)]
-    public void PngHasTheRequestedSize(double scale)
-    {
-        var figure = Charts.Summary(SampleData.SeedCnn());
-        var size = FigureRenderer.Measure(figure);
-        var png = PngExporter.Export(figure, scale);
-        Assert.Equal(((int)Math.Round(size.Width * scale), (int)Math.Round(size.Height * scale)), Ihdr(png));
-        var back = CairoPng.Read(png);
-        Assert.Equal((255, 255, 255), back.At(1, 1)); // white background
-    }
-
-    [Fact]
-    public void EveryChartRendersToPng()
-    {
-        foreach (var (name, figure) in SampleData.AllCharts())
-        {
-            var (w, h) = Ihdr(PngExporter.Export(figure, 1));
-            var size = FigureRenderer.Measure(figure);
-            Assert.True((w, h) == (size.Width, size.Height), name);
-        }
-    }
-
-    [Fact]
-    public void WrongCaptionIsRedAndRightCaptionGreenInThePixels()
-    {
-        var preds = SampleData.Predictions(16);
-        var figure = Charts.PredictionGrid(preds, SampleData.Digits, count: 16);
-        var doc = Svg.Parse(figure);
-        var img = CairoPng.Read(PngExporter.Export(figure, 2));
-        for (var i = 0; i < 16; i++)
-        {
-            var box = Svg.TextBox(Svg.Group(doc, $"p0-img-{i}").Element(Svg.Ns + "text")!);
-            int red = 0, green = 0;
-            for (var y = (int)(box.Y0 * 2); y < (int)(box.Y1 * 2); y++)
-                for (var x = (int)(box.X0 * 2); x < (int)(box.X1 * 2); x++)
-                {
-                    var (r, g, b) = img.At(x, y);
-                    if (r > 150 && g < 90 && b < 90) red++;
-                    if (g > 90 && r < 80 && b < 110) green++;
-                }
-            if (preds[i].IsCorrect) Assert.True(green > 40 && red == 0, $"caption {i}: green {green}, red {red}");
-            else Assert.True(red > 40 && green == 0, $"caption {i}: green {green}, red {red}");
-        }
+        var m = Charts.Summary(SampleData.SeedCnn());
+        var (w, h) = ChartExport.SizeOf(m);
+        using var bmp = Decode(ChartExport.ToPng(m, 2));
+        Assert.Equal((int)Math.Ceiling(w * 2), bmp.Width);
+        Assert.Equal((int)Math.Ceiling(h * 2), bmp.Height);
     }
 
     [Fact]
     public void DarkestConfusionCellIsTheLargestCount()
     {
-        var confusion = ConfusionCounts.FromRows(SampleData.ConfusionRows, SampleData.Digits);
-        var figure = Charts.ConfusionMatrix(confusion);
-        var doc = Svg.Parse(figure);
-        var img = CairoPng.Read(PngExporter.Export(figure, 2));
-        (int T, int P) darkest = (-1, -1);
-        var darkestLuma = double.MaxValue;
+        var counts = ConfusionCounts.FromRows(SampleData.ConfusionRows, SampleData.Digits);
+        var m = Charts.ConfusionMatrix(counts);
+        using var bmp = Decode(ChartExport.ToPng(m, 1));
+        var x = m.Axes.Single(a => a.Key == "predicted");
+        var y = m.Axes.Single(a => a.Key == "true");
+        // Sample each cell off-centre (away from its number) and find the darkest.
+        var darkest = (T: -1, P: -1, L: double.MaxValue);
         for (var t = 0; t < 10; t++)
             for (var p = 0; p < 10; p++)
             {
-                var rect = Svg.Group(doc, $"p0-cell-{t}-{p}").Element(Svg.Ns + "rect")!;
-                var (r, g, b) = img.At((int)((Svg.D(rect, "x") + 4) * 2), (int)((Svg.D(rect, "y") + 4) * 2)); // a corner, clear of the text
-                var luma = 0.299 * r + 0.587 * g + 0.114 * b;
-                if (luma < darkestLuma) { darkestLuma = luma; darkest = (t, p); }
+                var px = x.Transform(p + 0.35);
+                var py = y.Transform(t + 0.35);
+                var c = bmp.GetPixel((int)px, (int)py);
+                var l = 0.299 * c.Red + 0.587 * c.Green + 0.114 * c.Blue;
+                if (l < darkest.L) darkest = (t, p, l);
             }
-        Assert.Equal((1, 1), darkest); // 1,129 is the largest count
+        var max = (T: 0, P: 0);
+        for (var t = 0; t < 10; t++) for (var p = 0; p < 10; p++) if (counts.Counts[t, p] > counts.Counts[max.T, max.P]) max = (t, p);
+        Assert.Equal(max, (darkest.T, darkest.P));
     }
 
     [Fact]
-    public void MissingLibrariesGiveAMessageNamingTheDebianPackages()
+    public void DigitsAreDrawnAsSharpBlocksNotSmoothed()
     {
-        var (renderer, error) = NativeRenderer.Load(["libnot-rsvg-funccnn.so.9"], ["libnot-cairo-funccnn.so.9"]);
-        Assert.Null(renderer);
-        Assert.Contains("librsvg2-2", error);
-        Assert.Contains("libcairo2", error);
-        Assert.Contains("SVG export works without them", error);
-        var (r2, e2) = NativeRenderer.Load(["libnot-rsvg-funccnn.so.9"], ["libcairo.so.2"]);
-        Assert.Null(r2);
-        Assert.Contains("librsvg2-2", e2);
-        Assert.DoesNotContain("libcairo2 ", e2.Split("apt-get")[0]);
+        // A 2x2 checkerboard drawn 56 pixels wide: every pixel is black or white, none grey.
+        var board = new GrayImage([0, 1, 1, 0], 2, 2);
+        var m = Charts.PredictionGrid([new Prediction(board, 0, 0, 0.9)], ["a"], count: 1);
+        var image = Images(m).Single();
+        using var bmp = Decode(ChartExport.ToPng(m, 1));
+        var (w, h) = ChartExport.SizeOf(m);
+        var dataX = m.Axes.Single(a => a.Key == "x");
+        var dataY = m.Axes.Single(a => a.Key == "y");
+        int x0 = (int)Math.Ceiling(dataX.Transform(image.X.Value)) + 2, x1 = (int)dataX.Transform(image.X.Value + image.Width.Value) - 2;
+        int y0 = (int)Math.Ceiling(dataY.Transform(image.Y.Value)) + 2;
+        var greys = 0;
+        for (var x = x0; x < x1; x++)
+        {
+            var c = bmp.GetPixel(x, y0 + 3);
+            if (c.Red > 30 && c.Red < 225) greys++;
+        }
+        Assert.True(greys <= 2, $"{greys} grey pixels along a row of a 2x2 checkerboard");
     }
 
     [Fact]
-    public void BrokenSvgGivesLibrsvgsReason()
+    public void SvgIsAnSvgDocumentWithTheTitle()
     {
-        var e = Assert.Throws<SvgRenderException>(() => PngExporter.RenderSvg("<svg", 10, 10));
-        Assert.Contains("librsvg", e.Message);
+        var svg = ChartExport.ToSvg(Charts.ClassHistogram(SampleData.QuickDraw, SampleData.QuickDrawCounts, "Drawings per category"));
+        var doc = System.Xml.Linq.XDocument.Parse(svg);
+        Assert.Equal("svg", doc.Root!.Name.LocalName);
+        Assert.Contains("Drawings per category", svg);
+        Assert.Contains("smiley face", svg);
     }
 
     [Fact]
-    public void ScaleMustBePositive() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => PngExporter.RenderSvg("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", 10, 10, 0));
+    public void PdfHasAPagePerChart()
+    {
+        var charts = SampleData.AllCharts().Take(5).Select(c => c.Model).ToArray();
+        var pdf = ChartExport.ToPdf(charts);
+        Assert.StartsWith("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
+        Assert.Equal(5, PdfPages(pdf));
+    }
+
+    [Fact]
+    public void WritingToAnUnwritablePathNamesIt()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var target = Path.Combine(file, "chart.png");
+            var e = Assert.Throws<IOException>(() => ChartExport.WritePng(Charts.ModelDiagram(SampleData.SeedCnn()), target));
+            Assert.Contains(target, e.Message);
+        }
+        finally { File.Delete(file); }
+    }
 }

@@ -1,82 +1,91 @@
-using System.Diagnostics;
-using FuncCnn.Reports;
+using OxyPlot;
 using Xunit;
-using Xunit.Abstractions;
+using static FuncCnn.Reports.Tests.TestUtil;
 
 namespace FuncCnn.Reports.Tests;
 
 public class ReportTests
 {
-    private static readonly string[] Names =
-        ["training-curves", "filters", "confusion-matrix", "predictions", "misclassified", "feature-maps", "model-summary"];
-
-    private static string TempFolder() => Path.Combine(Path.GetTempPath(), "funccnn-report-" + Guid.NewGuid().ToString("N"));
+    private static string TempFolder() => Path.Combine(Path.GetTempPath(), "funccnn-report-test-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
-    public void WritesEveryChartAsSvgAndPngWithAnIndex()
+    public void ReportHoldsEveryChartInEveryFormatWithTheRightContent()
     {
-        var folder = TempFolder();
+        var dir = TempFolder();
         try
         {
-            var data = SampleData.Run(2_000);
-            var written = Report.Write(folder, data);
-            foreach (var n in Names)
+            var data = SampleData.Run(2000);
+            var written = Report.Write(dir, data);
+            string[] expected = ["training-curves", "class-histogram", "filters", "confusion-matrix", "predictions", "misclassified", "feature-maps", "model-diagram", "model-summary"];
+            Assert.Equal(expected, written.Charts.Select(c => c.Name));
+            var index = File.ReadAllText(written.IndexPath);
+            foreach (var name in expected)
             {
-                Assert.True(File.Exists(Path.Combine(folder, n + ".svg")), n);
-                Assert.True(File.Exists(Path.Combine(folder, n + ".png")), n);
+                Assert.Contains($"src=\"{name}.png\"", index);
+                using var png = Decode(File.ReadAllBytes(Path.Combine(dir, name + ".png")));
+                var (w, h) = ChartExport.SizeOf(written.Charts.Single(c => c.Name == name).Model);
+                Assert.Equal((int)Math.Ceiling(w * 2), png.Width);
+                Assert.Equal((int)Math.Ceiling(h * 2), png.Height);
+                Assert.Equal("svg", System.Xml.Linq.XDocument.Load(Path.Combine(dir, name + ".svg")).Root!.Name.LocalName);
             }
-            Assert.Equal(Names.Length * 2 + 1, written.Files.Count);
-            var html = File.ReadAllText(written.IndexPath);
-            foreach (var n in Names) Assert.Contains($"src=\"{n}.png\"", html);
-            Assert.Contains("Test accuracy", html);
-            Assert.Contains("98.62% (9,862 / 10,000)", html);
-            Assert.Contains("MNIST · seed CNN", html);
-            Assert.Contains(written.Headlines, h => h is { Label: "Parameters", Value: "225,034" });
-            Assert.Contains(written.Headlines, h => h is { Label: "Seed", Value: "42" });
-            // The SVG on disk is exactly what the exporter makes.
-            var chart = Report.ChartsFor(data).Single(c => c.Name == "confusion-matrix");
-            Assert.Equal(SvgExporter.Export(chart.Figure), File.ReadAllText(Path.Combine(folder, "confusion-matrix.svg")));
+            Assert.Equal(expected.Length, PdfPages(File.ReadAllBytes(written.PdfPath!)));
+            var confusion = data.Confusion!;
+            Assert.Contains($"{confusion.Accuracy * 100:F2}%", index);
+            Assert.Contains("<span class=\"label\">Seed</span><span class=\"value\">42</span>", index);
+            Assert.Contains("report.pdf", index);
+            Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(dir)!, Path.GetFileName(dir) + ".writing-*"));
         }
-        finally { Directory.Delete(folder, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
-    public void ChartsWithoutDataAreLeftOutAndConfusionComesFromPredictions()
+    public void AnOldReportIsReplacedAsAWhole()
     {
-        var data = new ReportData("tiny", SampleData.Digits) { Predictions = SampleData.Predictions(70) };
-        var charts = Report.ChartsFor(data);
-        Assert.Equal(["confusion-matrix", "predictions", "misclassified"], charts.Select(c => c.Name));
-        Assert.Contains(Report.Headlines(data), h => h is { Label: "Test accuracy", Value: "85.71% (60 / 70)" });
-    }
-
-    [Fact]
-    public void SvgOnlyReportLinksTheSvgFiles()
-    {
-        var folder = TempFolder();
+        var dir = TempFolder();
         try
         {
-            var written = Report.Write(folder, SampleData.Run(500), new ReportOptions { WritePng = false });
-            Assert.Empty(Directory.GetFiles(folder, "*.png"));
-            Assert.Contains("src=\"filters.svg\"", File.ReadAllText(written.IndexPath));
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "stale.png"), "old");
+            Report.Write(dir, SampleData.Run(100), new ReportOptions { Formats = ReportFormats.Svg });
+            Assert.False(File.Exists(Path.Combine(dir, "stale.png")));
+            Assert.True(File.Exists(Path.Combine(dir, "confusion-matrix.svg")));
+            Assert.False(File.Exists(Path.Combine(dir, "confusion-matrix.png")));
+            Assert.False(File.Exists(Path.Combine(dir, "report.pdf")));
         }
-        finally { Directory.Delete(folder, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
-    public void WholeReportForTheTenThousandImageTestSetIsWritten()
+    public void BadDataLeavesNoHalfWrittenReport()
     {
-        // Its speed (target: under 3 s) is measured by the benchmark harness, not here.
-        var data = SampleData.Run(10_000);
-        var folder = TempFolder();
+        var dir = TempFolder();
+        var data = SampleData.Run(100);
+        var layer = data.FeatureMaps!.Layers[0];
+        var values = layer.Values.ToArray();
+        values[3] = float.PositiveInfinity;
+        var bad = data with { FeatureMaps = data.FeatureMaps with { Layers = [new FeatureMapLayer(layer.Name, values, layer.Channels, layer.Height, layer.Width)] } };
+        var e = Assert.Throws<InvalidValueException>(() => Report.Write(dir, bad));
+        Assert.Contains(layer.Name, e.Message);
+        Assert.False(Directory.Exists(dir));
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "." + Path.GetFileName(dir) + "*"));
+    }
+
+    [Fact]
+    public void NoClassesIsAnInvalidValue()
+    {
+        Assert.Throws<InvalidValueException>(() => Report.ChartsFor(new ReportData("empty", [])));
+    }
+
+    [Fact]
+    public void AnUnwritableFolderIsNamed()
+    {
+        var file = Path.GetTempFileName();
         try
         {
-            var written = Report.Write(folder, data);
-            Assert.True(File.Exists(written.IndexPath));
-            foreach (var svg in Directory.GetFiles(folder, "*.svg"))
-                Assert.True(File.Exists(Path.ChangeExtension(svg, ".png")), $"{svg} has no PNG beside it");
-            Assert.Contains("confusion", string.Join(" ", Directory.GetFiles(folder).Select(Path.GetFileName)));
+            var target = Path.Combine(file, "report");
+            var e = Assert.Throws<IOException>(() => Report.Write(target, SampleData.Run(50), new ReportOptions { Formats = ReportFormats.Svg }));
+            Assert.Contains(target, e.Message);
         }
-        finally { Directory.Delete(folder, true); }
+        finally { File.Delete(file); }
     }
 }
-

@@ -221,6 +221,7 @@ internal static class SampleData
         var preds = Predictions(predictions);
         return new ReportData("MNIST · seed CNN · 10 epochs (synthetic test data)", Digits)
         {
+            ClassCounts = Enumerable.Range(0, 10).Select(i => 5000 + 100 * i).ToArray(),
             History = History(),
             FirstConvFilters = RandomFilters(32, 1, 3, 5),
             Confusion = ConfusionCounts.FromRows(ConfusionRows, Digits),
@@ -233,7 +234,7 @@ internal static class SampleData
     }
 
     /// <summary>All eleven charts from these inputs, by file name.</summary>
-    public static IReadOnlyList<(string Name, Figure Figure)> AllCharts()
+    public static IReadOnlyList<(string Name, OxyPlot.PlotModel Model)> AllCharts()
     {
         var digit = Digit(3, 2);
         var sobel = Convolve(digit, SobelX);
@@ -249,6 +250,13 @@ internal static class SampleData
             ("01-training-curves", Charts.TrainingCurves(History())),
             ("02-filters", Charts.Filters(RandomFilters(32, 1, 3, 5))),
             ("02b-filters-per-filter", Charts.Filters(RandomFilters(16, 3, 5, 6, "conv2"), 2, FilterNormalization.PerFilter)),
+            ("02c-filters-rgb", Charts.Filters(RandomFilters(16, 3, 3, 8, "conv1"))),
+            ("12-convolution-step", Charts.ConvolutionStep(Pipeline().Input, Pipeline().Filter, 1, 2)),
+            ("13-matrices", Charts.Matrices([new LabeledMatrix("Input", Pipeline().Input), new LabeledMatrix("After ReLU", Pipeline().Activated, true)])),
+            ("14-activations", Charts.ActivationFunctions(ActivationFunction.Relu, ActivationFunction.Sigmoid, ActivationFunction.Tanh)),
+            ("15-vector", Charts.VectorBars(Pipeline().Flattened)),
+            ("16-preview", Charts.DatasetPreview(new DatasetSample(preds.Take(80).Select(p => p.Image).ToArray(), preds.Take(80).Select(p => p.TrueLabel).ToArray(), "digits"), Digits)),
+            ("17-model-diagram", Charts.ModelDiagram(SeedCnn())),
             ("03-confusion", Charts.ConfusionMatrix(ConfusionCounts.FromRows(ConfusionRows, Digits))),
             ("03b-confusion-normalized", Charts.ConfusionMatrix(ConfusionCounts.FromRows(ConfusionRows, QuickDraw), normalizeRows: true)),
             ("04-predictions", Charts.PredictionGrid(preds, Digits)),

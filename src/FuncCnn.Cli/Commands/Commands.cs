@@ -22,6 +22,7 @@ internal static partial class Commands
         root.Subcommands.Add(Summary());
         root.Subcommands.Add(Bench());
         root.Subcommands.Add(Demo());
+        root.Subcommands.Add(Report());
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Export());
         return root;

@@ -104,7 +104,7 @@ internal static partial class Commands
             ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture), ["date"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
         var files = Outputs.WriteRun(outDir, result.Model, history, evaluation, metadata).ToList();
-        var report = ReportWriter.TryWrite(new TrainingRun(outDir, preset, datasetName, result.Model, history, test, evaluation, options));
+        var report = ReportWriter.TryWrite(new TrainingRun(outDir, preset, datasetName, result.Model, history, test, evaluation, options, train));
         if (report is not null) files.Add(report);
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}:");
         foreach (var f in files) Console.WriteLine($"  {Path.GetRelativePath(outDir, f)}");

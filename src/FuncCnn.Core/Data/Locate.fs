@@ -31,6 +31,12 @@ module DataLocator =
     [<Literal>]
     let Variable = "FUNCCNN_DATA"
 
+    /// The environment variable that moves the system folders: $FUNCCNN_SYSTEM_DATA/fashion-mnist
+    /// is searched instead of /usr/share/datasets/fashion-mnist (tests point it at an empty folder,
+    /// so whether this machine has the Debian package does not change their outcome).
+    [<Literal>]
+    let SystemVariable = "FUNCCNN_SYSTEM_DATA"
+
     /// The real environment: the process's working directory and environment variables.
     let environment () =
         { WorkingDirectory = Directory.GetCurrentDirectory()
@@ -56,7 +62,9 @@ module DataLocator =
               match repoRoot env.WorkingDirectory with
               | Some root -> yield Path.GetFullPath(Path.Combine(root, "..", "shared", "datasets", spec.Name)), "../shared/datasets next to the repository root"
               | None -> ()
-              for f in spec.SystemFolders -> f, "the system folder" ]
+              match env.GetVariable SystemVariable with
+              | Some root -> for f in spec.SystemFolders -> Path.GetFullPath(Path.Combine(root, Path.GetFileName f), env.WorkingDirectory), sprintf "$%s/%s" SystemVariable (Path.GetFileName f)
+              | None -> for f in spec.SystemFolders -> f, "the system folder" ]
 
     /// The first candidate folder that holds the dataset, or an error message listing every
     /// place looked and how to get the data.

@@ -16,12 +16,14 @@ public sealed record GrayImage
     /// <param name="pixels">The values, row-major (any range; charts scale them); not copied.</param>
     /// <param name="height">Rows.</param>
     /// <param name="width">Columns.</param>
-    /// <exception cref="ArgumentException">When the sizes do not match the number of values.</exception>
+    /// <exception cref="ShapeException">When a side is 0 or the sizes do not match the number of values.</exception>
     public GrayImage(float[] pixels, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(pixels);
-        if (height <= 0 || width <= 0 || pixels.Length != height * width)
-            throw new ArgumentException($"A {height}x{width} image needs {(long)height * width} values; got {pixels.Length}.", nameof(pixels));
+        if (height <= 0 || width <= 0)
+            throw new ShapeException($"An image must have at least one row and one column; got {height}x{width}.");
+        if (pixels.Length != (long)height * width)
+            throw new ShapeException($"A {height}x{width} image needs {(long)height * width} values; got {pixels.Length}.");
         Pixels = pixels; Height = height; Width = width;
     }
 
@@ -55,6 +57,48 @@ public sealed record GrayImage
         values.CopyTo(pixels, 0);
         return new GrayImage(pixels, h, w);
     }
+}
+
+/// <summary>A colour image: three planes (red, green, blue), each row-major, in 0..1 or 0..255.</summary>
+public sealed record RgbImage
+{
+    /// <summary>An RGB image of <paramref name="height"/> x <paramref name="width"/>, channel-major (all red, then green, then blue).</summary>
+    /// <param name="pixels">3*height*width values (CHW); not copied.</param>
+    /// <param name="height">Rows.</param>
+    /// <param name="width">Columns.</param>
+    /// <exception cref="ShapeException">When a side is 0 or the sizes do not match the number of values.</exception>
+    public RgbImage(float[] pixels, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (height <= 0 || width <= 0)
+            throw new ShapeException($"An image must have at least one row and one column; got {height}x{width}.");
+        if (pixels.Length != 3L * height * width)
+            throw new ShapeException($"A 3x{height}x{width} colour image needs {3L * height * width} values; got {pixels.Length}.");
+        Pixels = pixels; Height = height; Width = width;
+    }
+
+    /// <summary>The values, [channel, row, column].</summary>
+    public float[] Pixels { get; }
+
+    /// <summary>Rows.</summary>
+    public int Height { get; }
+
+    /// <summary>Columns.</summary>
+    public int Width { get; }
+
+    /// <summary>One channel (0 red, 1 green, 2 blue) as a grey image.</summary>
+    /// <param name="channel">The channel.</param>
+    /// <returns>A copy of the plane.</returns>
+    public GrayImage Channel(int channel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(channel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(channel, 2);
+        var n = Height * Width;
+        return new GrayImage(Pixels.AsSpan(channel * n, n).ToArray(), Height, Width);
+    }
+
+    /// <summary>The largest value the image's scale allows: 1 for images in 0..1, else 255.</summary>
+    public float Scale => Pixels.Where(float.IsFinite).DefaultIfEmpty(0f).Max() <= 1f ? 1f : 255f;
 }
 
 /// <summary>A small 2-D kernel (a hand-made filter such as Sobel, or one slice of a learned filter), row-major.</summary>
@@ -146,11 +190,14 @@ public sealed record ConfusionCounts
     /// <summary>A confusion matrix.</summary>
     /// <param name="counts">counts[t, p] is how many examples of true class t were predicted as p; not copied.</param>
     /// <param name="classNames">One name per class.</param>
+    /// <exception cref="InvalidValueException">When there are no classes.</exception>
     /// <exception cref="ArgumentException">When the matrix is not square with one row per class, or a count is negative.</exception>
     public ConfusionCounts(int[,] counts, IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(counts);
         ArgumentNullException.ThrowIfNull(classNames);
+        if (classNames.Count == 0)
+            throw new InvalidValueException("A confusion matrix needs at least one class; the class names are empty.");
         if (counts.GetLength(0) != classNames.Count || counts.GetLength(1) != classNames.Count)
             throw new ArgumentException($"A confusion matrix for {classNames.Count} classes is {classNames.Count}x{classNames.Count}; got {counts.GetLength(0)}x{counts.GetLength(1)}.", nameof(counts));
         foreach (var c in counts) if (c < 0) throw new ArgumentException("Counts cannot be negative.", nameof(counts));

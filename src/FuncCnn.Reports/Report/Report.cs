@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OxyPlot;
 
 namespace FuncCnn.Reports;
 
@@ -34,17 +35,42 @@ public sealed record ReportData(string Title, IReadOnlyList<string> ClassNames)
     /// <summary>The mean test loss, or null.</summary>
     public double? TestLoss { get; init; }
 
+    /// <summary>How many training images each class has, for the class histogram, or null.</summary>
+    public IReadOnlyList<int>? ClassCounts { get; init; }
+
+    /// <summary>A few training images and their labels, for the dataset preview, or null.</summary>
+    public DatasetSample? DatasetPreview { get; init; }
+
+    /// <summary>Predictions on training images, for the training prediction grid (empty to leave it out).</summary>
+    public IReadOnlyList<Prediction> TrainingPredictions { get; init; } = [];
+
     /// <summary>More headline numbers, shown after the ones the report derives (seed, device, batch size).</summary>
     public IReadOnlyList<Headline> Headlines { get; init; } = [];
+}
+
+/// <summary>The file formats a report is written in.</summary>
+[Flags]
+public enum ReportFormats
+{
+    /// <summary>Nothing but index.html.</summary>
+    None = 0,
+    /// <summary>One SVG per chart.</summary>
+    Svg = 1,
+    /// <summary>One PNG per chart.</summary>
+    Png = 2,
+    /// <summary>One report.pdf with every chart on its own page.</summary>
+    Pdf = 4,
+    /// <summary>SVG, PNG and PDF.</summary>
+    All = Svg | Png | Pdf,
 }
 
 /// <summary>Choices for <see cref="Report.Write"/>.</summary>
 public sealed record ReportOptions
 {
-    /// <summary>Write a PNG beside each SVG (needs librsvg and cairo; see <see cref="PngExporter"/>).</summary>
-    public bool WritePng { get; init; } = true;
+    /// <summary>The formats to write (all three by default).</summary>
+    public ReportFormats Formats { get; init; } = ReportFormats.All;
 
-    /// <summary>PNG pixels per SVG pixel.</summary>
+    /// <summary>PNG pixels per chart pixel.</summary>
     public double PngScale { get; init; } = 2;
 
     /// <summary>How many predictions the prediction grid shows.</summary>
@@ -63,16 +89,21 @@ public sealed record ReportOptions
 /// <summary>One chart of a report with the file name it is written under.</summary>
 /// <param name="Name">The file name without extension (confusion-matrix).</param>
 /// <param name="Caption">A sentence saying what the chart shows, for the index page.</param>
-/// <param name="Figure">The chart.</param>
-public sealed record ReportChart(string Name, string Caption, Figure Figure);
+/// <param name="Model">The chart.</param>
+public sealed record ReportChart(string Name, string Caption, PlotModel Model);
 
 /// <summary>What <see cref="Report.Write"/> wrote.</summary>
 /// <param name="IndexPath">The index.html file.</param>
-/// <param name="Files">Every file written, index included, in the order written.</param>
+/// <param name="Files">Every file written, index included.</param>
 /// <param name="Headlines">The headline numbers shown on the index page.</param>
-public sealed record WrittenReport(string IndexPath, IReadOnlyList<string> Files, IReadOnlyList<Headline> Headlines);
+/// <param name="Charts">The charts, in report order.</param>
+public sealed record WrittenReport(string IndexPath, IReadOnlyList<string> Files, IReadOnlyList<Headline> Headlines, IReadOnlyList<ReportChart> Charts)
+{
+    /// <summary>The PDF with every chart, or null when PDF was not asked for.</summary>
+    public string? PdfPath => Files.FirstOrDefault(f => f.EndsWith(".pdf", StringComparison.Ordinal));
+}
 
-/// <summary>Writes the charts of a training run as SVG and PNG with an index.html that shows them.</summary>
+/// <summary>Writes the charts of a training run as SVG, PNG and one PDF, with an index.html that shows them.</summary>
 public static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -86,18 +117,18 @@ public static class Report
         var list = new List<Headline>();
         var confusion = ConfusionOf(data);
         if (confusion is not null && confusion.Total > 0)
-            list.Add(new Headline("Test accuracy", $"{Charts.Percent(confusion.Accuracy)} ({Charts.Count(confusion.Correct)} / {Charts.Count(confusion.Total)})"));
+            list.Add(new Headline("Test accuracy", $"{Style.Percent(confusion.Accuracy)} ({Style.Count(confusion.Correct)} / {Style.Count(confusion.Total)})"));
         if (data.TestLoss is { } tl) list.Add(new Headline("Test loss", tl.ToString("0.0000", Inv)));
         if (data.History.Count > 0)
         {
             var last = data.History[^1];
             list.Add(new Headline("Epochs", data.History.Count.ToString(Inv)));
             list.Add(new Headline("Final training loss", last.TrainLoss.ToString("0.0000", Inv)));
-            list.Add(new Headline("Final training accuracy", Charts.Percent(last.TrainAccuracy)));
-            if (last.ValAccuracy is { } va) list.Add(new Headline("Final validation accuracy", Charts.Percent(va)));
+            list.Add(new Headline("Final training accuracy", Style.Percent(last.TrainAccuracy)));
+            if (last.ValAccuracy is { } va) list.Add(new Headline("Final validation accuracy", Style.Percent(va)));
             list.Add(new Headline("Training time", data.History.Sum(h => h.Seconds).ToString("0.0", Inv) + " s"));
         }
-        if (data.Summary is not null) list.Add(new Headline("Parameters", Charts.Count(data.Summary.TotalParameters)));
+        if (data.Summary is not null) list.Add(new Headline("Parameters", Style.Count(data.Summary.TotalParameters)));
         list.AddRange(data.Headlines);
         return list;
     }
@@ -105,91 +136,137 @@ public static class Report
     private static ConfusionCounts? ConfusionOf(ReportData data) =>
         data.Confusion ?? (data.Predictions.Count > 0 && data.ClassNames.Count > 0 ? ConfusionCounts.FromPredictions(data.Predictions, data.ClassNames) : null);
 
-    /// <summary>The charts that apply to a run, in report order: curves, filters, confusion matrix, predictions, errors, feature maps, summary.</summary>
+    /// <summary>
+    /// The charts that apply to a run, in report order: curves, dataset preview, class histogram, filters,
+    /// confusion matrix, predictions (test, then training), errors, feature maps, model diagram, summary.
+    /// </summary>
     /// <param name="data">The run's data.</param>
     /// <param name="options">Choices, or null for the defaults.</param>
     /// <returns>The charts; those whose data is missing are left out.</returns>
+    /// <exception cref="InvalidValueException">When the run has no classes.</exception>
     public static IReadOnlyList<ReportChart> ChartsFor(ReportData data, ReportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         options ??= new ReportOptions();
+        if (data.ClassNames.Count == 0) throw new InvalidValueException("The report's data names no classes; a classification report needs at least one.");
         var list = new List<ReportChart>();
         if (data.History.Count > 0)
             list.Add(new("training-curves", "Loss and accuracy per epoch, training against validation.", Charts.TrainingCurves(data.History)));
+        if (data.DatasetPreview is not null)
+            list.Add(new("dataset-preview", "Training images, a row per class.", Charts.DatasetPreview(data.DatasetPreview, data.ClassNames)));
+        if (data.ClassCounts is not null)
+            list.Add(new("class-histogram", "How many training images each class has.", Charts.ClassHistogram(data.ClassNames, data.ClassCounts, "Training images per class")));
         if (data.FirstConvFilters is not null)
-            list.Add(new("filters", $"The learned kernels of {data.FirstConvFilters.LayerName}.", Charts.Filters(data.FirstConvFilters, 0, options.FilterNormalization)));
+            list.Add(new("filters", $"The learned kernels of {data.FirstConvFilters.LayerName}.", Charts.Filters(data.FirstConvFilters, null, options.FilterNormalization)));
         var confusion = ConfusionOf(data);
         if (confusion is not null)
             list.Add(new("confusion-matrix", "Test predictions counted by true class (rows) and predicted class (columns).", Charts.ConfusionMatrix(confusion, options.NormalizeConfusionRows)));
         if (data.Predictions.Count > 0)
-        {
             list.Add(new("predictions", $"The first {Math.Min(options.PredictionCount, data.Predictions.Count)} test images with the model's answers.",
                 Charts.PredictionGrid(data.Predictions, data.ClassNames, options.PredictionCount)));
+        if (data.TrainingPredictions.Count > 0)
+            list.Add(new("training-predictions", "Training images with the model's answers.",
+                Charts.PredictionGrid(data.TrainingPredictions, data.ClassNames, options.PredictionCount, title: "Predictions on training images")));
+        if (data.Predictions.Count > 0)
             list.Add(new("misclassified", "The first test images the model got wrong.",
                 Charts.Misclassified(data.Predictions, data.ClassNames, options.MisclassifiedCount)));
-        }
         if (data.FeatureMaps is not null)
             list.Add(new("feature-maps", "What each convolution and pooling layer makes of one test image.", Charts.FeatureMaps(data.FeatureMaps)));
         if (data.Summary is not null)
+        {
+            list.Add(new("model-diagram", "The layers as boxes, with output shapes and parameters.", Charts.ModelDiagram(data.Summary)));
             list.Add(new("model-summary", "The model's layers, output shapes and parameters.", Charts.Summary(data.Summary)));
+        }
         return list;
     }
 
     /// <summary>
-    /// Writes every chart that applies to the run as SVG (and PNG unless turned off) into a folder, plus an
-    /// index.html that shows them under the headline numbers. The folder is created if needed; files of the
-    /// same names are replaced.
+    /// Writes every chart that applies to the run as SVG and PNG, one report.pdf with a page per chart, and an
+    /// index.html that shows them under the headline numbers. Everything is written into a temporary folder
+    /// beside <paramref name="folder"/> and moved into place at the end, so a failure never leaves a
+    /// half-written report; an existing report folder is replaced.
     /// </summary>
     /// <param name="folder">The output folder.</param>
     /// <param name="data">The run's data.</param>
     /// <param name="options">Choices, or null for the defaults.</param>
-    /// <returns>The files written and the headline numbers.</returns>
-    /// <exception cref="PngRendererUnavailableException">When PNGs are asked for and librsvg or cairo is missing (before anything is written).</exception>
+    /// <returns>The files written, the headline numbers and the charts.</returns>
+    /// <exception cref="IOException">When the folder cannot be written (the message names it).</exception>
+    /// <exception cref="InvalidValueException">When the data cannot be charted (no classes, NaN in a feature map, ...).</exception>
     public static WrittenReport Write(string folder, ReportData data, ReportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(data);
         options ??= new ReportOptions();
-        if (options.WritePng && !PngExporter.IsAvailable)
-            PngExporter.RenderSvg("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>", 1, 1); // throws the explanatory exception
-        Directory.CreateDirectory(folder);
+        var target = Path.GetFullPath(folder);
         var charts = ChartsFor(data, options);
-        var svgs = new string[charts.Count];
-        var sizes = new FigureSize[charts.Count];
+        var formats = options.Formats;
+        var svgs = new byte[charts.Count][];
+        var pngs = new byte[charts.Count][];
+        byte[]? pdf = null;
+        // Each chart is drawn by one thread at a time (a PlotModel is not thread-safe); the PDF runs beside the PNGs.
+        var pdfTask = (formats & ReportFormats.Pdf) != 0 ? Task.Run(() => pdf = ChartExport.ToPdf(charts.Select(c => c.Model))) : Task.CompletedTask;
         Parallel.For(0, charts.Count, i =>
         {
-            sizes[i] = FigureRenderer.Measure(charts[i].Figure);
-            svgs[i] = SvgExporter.Export(charts[i].Figure);
+            if ((formats & ReportFormats.Svg) != 0) svgs[i] = Encoding.UTF8.GetBytes(ChartExport.ToSvg(charts[i].Model));
+            if ((formats & ReportFormats.Png) != 0) pngs[i] = ChartExport.ToPng(charts[i].Model, options.PngScale);
         });
-        // librsvg renders one document at a time; PNG encoding of one chart overlaps the rendering of the next.
-        var pngs = new byte[charts.Count][];
-        if (options.WritePng)
-            Parallel.For(0, charts.Count, i => pngs[i] = PngExporter.RenderSvg(svgs[i], sizes[i].Width, sizes[i].Height, options.PngScale));
-        var files = new List<string>();
-        var utf8 = new UTF8Encoding(false);
-        for (var i = 0; i < charts.Count; i++)
-        {
-            var svgPath = Path.Combine(folder, charts[i].Name + ".svg");
-            File.WriteAllText(svgPath, svgs[i], utf8);
-            files.Add(svgPath);
-            if (options.WritePng)
-            {
-                var pngPath = Path.Combine(folder, charts[i].Name + ".png");
-                File.WriteAllBytes(pngPath, pngs[i]);
-                files.Add(pngPath);
-            }
-        }
+        pdfTask.GetAwaiter().GetResult();
         var headlines = Headlines(data);
-        var index = Path.Combine(folder, "index.html");
-        File.WriteAllText(index, IndexHtml(data.Title, headlines, charts, sizes, options.WritePng), utf8);
-        files.Add(index);
-        return new WrittenReport(index, files, headlines);
+        var sizes = charts.Select(c => ChartExport.SizeOf(c.Model)).ToArray();
+        var index = Encoding.UTF8.GetBytes(IndexHtml(data.Title, headlines, charts, sizes, formats));
+
+        var parent = Path.GetDirectoryName(target) ?? throw new IOException($"Cannot write a report to the root folder {target}.");
+        var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.writing-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var files = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(temp);
+            void Put(string name, byte[] bytes) { File.WriteAllBytes(Path.Combine(temp, name), bytes); files.Add(Path.Combine(target, name)); }
+            for (var i = 0; i < charts.Count; i++)
+            {
+                if (svgs[i] is { } svg) Put(charts[i].Name + ".svg", svg);
+                if (pngs[i] is { } png) Put(charts[i].Name + ".png", png);
+            }
+            if (pdf is not null) Put("report.pdf", pdf);
+            Put("index.html", index);
+            MoveIntoPlace(temp, target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new IOException($"Cannot write the report to {target}: {e.Message}", e);
+        }
+        return new WrittenReport(Path.Combine(target, "index.html"), files, headlines, charts);
     }
 
-    private static string IndexHtml(string title, IReadOnlyList<Headline> headlines, IReadOnlyList<ReportChart> charts, FigureSize[] sizes, bool png)
+    private static void MoveIntoPlace(string temp, string target)
+    {
+        if (File.Exists(target)) throw new IOException($"{target} is a file, not a folder.");
+        if (!Directory.Exists(target))
+        {
+            Directory.Move(temp, target);
+            return;
+        }
+        var old = temp + ".old";
+        Directory.Move(target, old);
+        try { Directory.Move(temp, target); }
+        catch { Directory.Move(old, target); throw; }
+        TryDelete(old);
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static string IndexHtml(string title, IReadOnlyList<Headline> headlines, IReadOnlyList<ReportChart> charts, (double Width, double Height)[] sizes, ReportFormats formats)
     {
         // Only the five markup characters are escaped; everything else stays readable UTF-8.
         static string H(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#39;");
+        var png = (formats & ReportFormats.Png) != 0;
+        var svg = (formats & ReportFormats.Svg) != 0;
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(H(title)).Append("</title>\n");
         sb.Append("<style>\n")
@@ -206,14 +283,19 @@ public static class Report
         foreach (var h in headlines)
             sb.Append("<li><span class=\"label\">").Append(H(h.Label)).Append("</span><span class=\"value\">").Append(H(h.Value)).Append("</span></li>\n");
         sb.Append("</ul>\n");
+        if ((formats & ReportFormats.Pdf) != 0) sb.Append("<p>All charts in one document: <a href=\"report.pdf\">report.pdf</a></p>\n");
         for (var i = 0; i < charts.Count; i++)
         {
             var c = charts[i];
-            var src = c.Name + (png ? ".png" : ".svg");
-            sb.Append("<figure id=\"").Append(H(c.Name)).Append("\">\n<a href=\"").Append(H(c.Name)).Append(".svg\"><img src=\"").Append(H(src))
-              .Append("\" width=\"").Append(sizes[i].Width.ToString(Inv)).Append("\" height=\"").Append(sizes[i].Height.ToString(Inv))
-              .Append("\" alt=\"").Append(H(c.Figure.Title)).Append("\"></a>\n<figcaption>").Append(H(c.Caption))
-              .Append(" <a href=\"").Append(H(c.Name)).Append(".svg\">SVG</a>");
+            sb.Append("<figure id=\"").Append(H(c.Name)).Append("\">\n");
+            if (png || svg)
+            {
+                var src = c.Name + (png ? ".png" : ".svg");
+                sb.Append("<img src=\"").Append(H(src)).Append("\" width=\"").Append(Math.Ceiling(sizes[i].Width).ToString(Inv))
+                  .Append("\" height=\"").Append(Math.Ceiling(sizes[i].Height).ToString(Inv)).Append("\" alt=\"").Append(H(c.Model.Title ?? c.Name)).Append("\">\n");
+            }
+            sb.Append("<figcaption>").Append(H(c.Caption));
+            if (svg) sb.Append(" <a href=\"").Append(H(c.Name)).Append(".svg\">SVG</a>");
             if (png) sb.Append(" · <a href=\"").Append(H(c.Name)).Append(".png\">PNG</a>");
             sb.Append("</figcaption>\n</figure>\n");
         }

@@ -22,9 +22,10 @@ public static class TrainingReport
     /// <param name="title">The report's title; by default the test set's name.</param>
     /// <param name="featureMapImage">Which test image the feature maps are drawn for.</param>
     /// <param name="headlines">More headline numbers for the index page (seed, batch size, ...).</param>
+    /// <param name="train">The training images, or null: they give the class histogram, the dataset preview and a prediction grid on training images.</param>
     /// <exception cref="ArgumentException">The test set is empty, or its images do not fit the model.</exception>
     public static ReportData From(Api.Model model, Api.TrainingHistory history, Api.Dataset test, string? title = null,
-        int featureMapImage = 0, IReadOnlyList<Headline>? headlines = null)
+        int featureMapImage = 0, IReadOnlyList<Headline>? headlines = null, Api.Dataset? train = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(history);
@@ -48,17 +49,56 @@ public static class TrainingReport
             Summary = Summary(model),
             TestLoss = trueProbabilityLoss,
             Headlines = headlines ?? [],
+            ClassCounts = train is { Count: > 0 } ? train.ClassCounts() : null,
+            DatasetPreview = train is { Count: > 0 } ? Preview(train, height, width, classNames.Count) : null,
+            TrainingPredictions = train is { Count: > 0 } ? Predictions(model, train.Take(Math.Min(32, train.Count)), height, width).Select(p => p.Prediction).ToList() : [],
         };
     }
 
     /// <summary>
-    /// Writes the report of a training run into <paramref name="folder"/>: every chart as SVG and
-    /// (when librsvg and cairo are installed, see <see cref="PngExporter.IsAvailable"/>) PNG, and index.html.
+    /// Writes the report of a training run into <paramref name="folder"/>: every chart as SVG and PNG,
+    /// report.pdf with a page per chart, and index.html (see <see cref="Report.Write"/>).
     /// </summary>
+    /// <param name="folder">The output folder (replaced as a whole when the report is complete).</param>
+    /// <param name="model">The trained model.</param>
+    /// <param name="history">Its training history.</param>
+    /// <param name="test">Labelled test images.</param>
+    /// <param name="title">The report's title; by default the test set's name.</param>
+    /// <param name="options">Formats and choices, or null for the defaults.</param>
+    /// <param name="train">The training images, or null (see <see cref="From"/>).</param>
     /// <returns>What was written.</returns>
     public static WrittenReport Write(string folder, Api.Model model, Api.TrainingHistory history, Api.Dataset test,
-        string? title = null, ReportOptions? options = null) =>
-        Report.Write(folder, From(model, history, test, title), options);
+        string? title = null, ReportOptions? options = null, Api.Dataset? train = null) =>
+        Report.Write(folder, From(model, history, test, title, train: train), options);
+
+    /// <summary>Up to eight training images of each class, in dataset order.</summary>
+    private static DatasetSample Preview(Api.Dataset train, int height, int width, int classes)
+    {
+        var images = new List<GrayImage>();
+        var labels = new List<int>();
+        var seen = new int[Math.Max(classes, 1)];
+        for (var i = 0; i < train.Count && labels.Count < 8 * classes; i++)
+        {
+            var label = train.Label(i);
+            if (label >= seen.Length || seen[label] >= 8) continue;
+            seen[label]++;
+            images.Add(ImageOf(train.Image(i), height, width));
+            labels.Add(label);
+        }
+        return new DatasetSample(images, labels, train.Name);
+    }
+
+    /// <summary>A picture of an input: itself when it has one channel, the mean of its channels otherwise.</summary>
+    private static GrayImage ImageOf(float[] pixels, int height, int width)
+    {
+        var n = height * width;
+        if (pixels.Length == n) return new GrayImage(pixels, height, width);
+        var channels = pixels.Length / n;
+        var mean = new float[n];
+        for (var c = 0; c < channels; c++)
+            for (var i = 0; i < n; i++) mean[i] += pixels[c * n + i] / channels;
+        return new GrayImage(mean, height, width);
+    }
 
     private sealed record Scored(Prediction Prediction, double Loss);
 
@@ -79,7 +119,7 @@ public static class TrainingReport
             var p = predicted[i];
             var label = test.Label(i);
             var pixels = test.Image(i);
-            var image = new GrayImage(pixels.Length == height * width ? pixels : pixels[..(height * width)], height, width);
+            var image = ImageOf(pixels, height, width);
             var trueProbability = label < p.Probabilities.Count ? p.Probabilities[label] : 0f;
             scored.Add(new Scored(new Prediction(image, label, p.Class, p.Confidence), -Math.Log(Math.Max(trueProbability, 1e-12))));
         }
@@ -104,7 +144,7 @@ public static class TrainingReport
             .Select(m => new FeatureMapLayer(m.Layer, m.Values.ToArray(), m.Shape[0], m.Shape[1], m.Shape[2]))
             .ToList();
         if (layers.Count == 0) return null;
-        var input = new GrayImage(pixels.Length == height * width ? pixels : pixels[..(height * width)], height, width);
+        var input = ImageOf(pixels, height, width);
         var label = test.Label(index);
         var name = label < classNames.Count ? classNames[label] : label.ToString(Inv);
         return new FeatureMapSet(input, layers, $"test image {index} ({name})");
