@@ -7,6 +7,7 @@ let private usage () =
     eprintfn "       FuncCnn.Bench kernels [--naive]"
     eprintfn "       FuncCnn.Bench profile [--batch 128]"
     eprintfn "       FuncCnn.Bench report [--train 6000] [--warmup 1] [--runs 3]"
+    eprintfn "       FuncCnn.Bench infer [--reps 5]"
     2
 
 /// The value after `--name`, or the default.
@@ -28,4 +29,5 @@ let main argv =
     | Some "report" ->
         ReportBench.run (int (option argv "train" "6000")) (int (option argv "warmup" "1")) (int (option argv "runs" "3"))
         0
+    | Some "infer" -> Infer.run (int (option argv "reps" "5")); 0
     | _ -> usage ()

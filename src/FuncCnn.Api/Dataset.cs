@@ -9,7 +9,7 @@ namespace FuncCnn;
 /// A labelled image dataset, immutable. Images are (C,H,W) (NCHW without the batch); byte pixels
 /// (0-255) become floats in [0,1] when a model sees them, float pixels are used as they are.
 /// </summary>
-public sealed class Dataset
+public sealed partial class Dataset
 {
     internal Dataset(CoreDataset core) => Core = core;
 

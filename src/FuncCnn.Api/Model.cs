@@ -10,7 +10,7 @@ namespace FuncCnn;
 /// Inputs are images of <see cref="InputShape"/> (C,H,W) as C x H x W floats, row-major,
 /// scaled as in training (dataset bytes 0-255 become [0,1]).
 /// </summary>
-public sealed class Model
+public sealed partial class Model
 {
     internal Model(CoreModel core, IReadOnlyList<string> classNames)
     {
@@ -195,7 +195,10 @@ public sealed class Model
     public void Save(string path, TrainingHistory? history = null, IReadOnlyDictionary<string, string>? metadata = null) =>
         UseBridge.Save(path, Core, ClassNames, history, metadata);
 
-    /// <summary>Loads a model saved by <see cref="Save"/>, with its class names.</summary>
+    /// <summary>
+    /// Loads a model saved by <see cref="Save"/>, with its class names, or imports a Keras (.h5, .keras)
+    /// or ONNX model: the format is recognised by the file's content, not its name (see <see cref="ImportKeras"/>).
+    /// </summary>
     /// <param name="path">The model file.</param>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     /// <exception cref="ModelFileException">The file is not a valid model file (wrong format, newer version, corrupted).</exception>
@@ -207,6 +210,7 @@ public sealed class Model
     /// <exception cref="ModelFileException">The file is not a valid model file.</exception>
     public static ModelFile LoadFile(string path)
     {
+        if (ImportByContent(path) is { } imported) return imported;   // Keras or ONNX (ModelInterop.cs)
         var (core, names, history, metadata) = UseBridge.Load(path);
         return new ModelFile(new Model(core, ReadOnly.Of(names)), history, metadata);
     }

@@ -3,17 +3,27 @@ using System.Text;
 
 namespace FuncCnn.Cli;
 
-/// <summary>Reads a grayscale image for predict: a PGM (P2 text or P5 binary, 8-bit) or raw bytes (one per pixel).</summary>
+/// <summary>
+/// Reads a grayscale image for predict: PNG, JPEG or BMP (any size and colour: made grey and resized to
+/// the model's input), a PGM (P2 text or P5 binary, 8-bit) or raw bytes (one per pixel) of the model's size.
+/// </summary>
 internal static class ImageFiles
 {
     /// <summary>The pixels scaled to [0,1], row-major, checked against the expected height and width.</summary>
-    public static float[] Read(string path, int height, int width)
+    /// <param name="path">The image file.</param>
+    /// <param name="height">The model's input height.</param>
+    /// <param name="width">The model's input width.</param>
+    /// <param name="invert">Invert PNG/JPEG/BMP images (a dark drawing on a light background).</param>
+    public static float[] Read(string path, int height, int width, bool invert = false)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"image file '{path}' not found.", path);
+        long expected = (long)height * width;
         var bytes = File.ReadAllBytes(path);
+        if (FuncCnn.Core.Data.ImageFile.looksLikeImage(bytes))
+            return ImageFile.Read(path, new ImageReadOptions { Grayscale = true, Height = height, Width = width, Invert = invert }).ToArray();
         if (bytes.Length >= 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '5')) return ReadPgm(path, bytes, height, width);
-        if (bytes.Length != height * width)
-            throw new InvalidDataException($"{path}: a raw image must hold {height * width} bytes ({height}x{width}, one byte per pixel), found {bytes.Length}; or give a PGM (P2/P5) file.");
+        if (bytes.LongLength != expected)
+            throw new InvalidDataException($"{path}: a raw image must hold {expected} bytes ({height}x{width}, one byte per pixel), found {bytes.Length}; or give a PGM (P2/P5) file.");
         return bytes.Select(b => b / 255f).ToArray();
     }
 
@@ -37,15 +47,21 @@ internal static class ImageFiles
         {
             var t = Token();
             if (!int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
-                throw new InvalidDataException($"{path}: the PGM {what} '{t}' is not a number.");
+                throw new InvalidDataException($"{path}: the PGM {what} '{t}' is not a number (or too large).");
             return v;
         }
         bool binary = bytes[1] == '5';
         int w = Number("width"), h = Number("height"), max = Number("maximum value");
         if (max < 1 || max > 255) throw new InvalidDataException($"{path}: only 8-bit PGM files are supported (maximum value 1-255), found {max}.");
+        // sizes in 64 bits: a header such as 46341x46341 must not overflow into a negative pixel count
+        long count = (long)w * h;
+        if (w < 1 || h < 1 || count > Array.MaxLength)
+            throw new InvalidDataException($"{path}: the PGM declares a {w}x{h} image ({count} pixels), which is not a valid image size.");
         if (w != width || h != height)
-            throw new InvalidDataException($"{path}: the image is {w}x{h} but the model takes {width}x{height} images; resize it first (white digit on black, as in MNIST).");
-        var pixels = new float[w * h];
+            throw new InvalidDataException($"{path}: the image is {w}x{h} but the model takes {width}x{height} images; resize it first (white digit on black, as in MNIST), or give a PNG/JPEG/BMP file, which is resized.");
+        if (binary && bytes.Length - 2 < count)
+            throw new InvalidDataException($"{path}: the PGM file holds fewer than the {count} pixel bytes it declares.");
+        var pixels = new float[count];
         if (binary)
         {
             pos++; // the single whitespace after the maximum value

@@ -19,7 +19,8 @@ type Activation =
 type Padding =
     /// No padding: the output shrinks by kernel - 1.
     | Valid
-    /// Output size = ceil(input / stride) for Conv2D, input * stride for Conv2DTranspose.
+    /// Output size = ceil(input / stride) for Conv2D, input * stride for Conv2DTranspose; the odd
+    /// pixel of padding goes bottom/right in both, as in Keras (TensorFlow).
     | Same
 
 /// Conv2D and Conv2DTranspose hyper-parameters.
@@ -195,7 +196,7 @@ module Layer =
             let g =
                 match c.Padding with
                 | Padding.Valid -> Shape.convTranspose2d x kernel c.Strides (0, 0) (0, 0)
-                | Padding.Same -> Shape.convTranspose2dSame x kernel c.Strides
+                | Padding.Same -> Shape.convTranspose2dSameTf x kernel c.Strides
             [| g.C; g.H; g.W |]
         | MaxPool2D p | AvgPool2D p ->
             requireImage input
@@ -302,7 +303,9 @@ module Layer =
             | Relu -> Nn.conv2dRelu c.Strides pad x (required p "kernel") (find p "bias")
             | a -> Nn.conv2d c.Strides pad x (required p "kernel") (find p "bias") |> activate a
         | Conv2DTranspose c ->
-            let pad = match c.Padding with Padding.Valid -> Nn.Torch((0, 0), (0, 0)) | Padding.Same -> Nn.SameOutput
+            // "same" is Keras' (TensorFlow's) placement, odd padding pixel bottom/right, so imported
+            // Keras decoders compute exactly what Keras computes (Nn.SameOutput is PyTorch's placement)
+            let pad = match c.Padding with Padding.Valid -> Nn.Torch((0, 0), (0, 0)) | Padding.Same -> Nn.SameKeras
             Nn.convTranspose2d c.Strides pad x (required p "kernel") (find p "bias") |> activate c.Activation
         | MaxPool2D s -> Nn.maxPool2d s.PoolSize s.PoolStrides x
         | AvgPool2D s -> Nn.avgPool2d s.PoolSize s.PoolStrides x

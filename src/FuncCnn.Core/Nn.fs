@@ -68,8 +68,12 @@ let conv2dRelu (stride: int * int) (padding: ConvPadding) (x: Tensor) (w: Tensor
 
 /// How a transposed convolution sizes its output.
 type ConvTransposePadding =
-    /// Keras "same": output = input * stride.
+    /// output = input * stride, the odd pixel of padding at the top/left (PyTorch's padding and
+    /// output_padding form wherever that exists).
     | SameOutput
+    /// Keras/TensorFlow "same": output = input * stride, the odd pixel of padding at the bottom/right
+    /// (what an imported Keras Conv2DTranspose computes).
+    | SameKeras
     /// PyTorch's padding and output_padding per axis: out = (in - 1) * s - 2p + k + output_padding.
     | Torch of padding: (int * int) * outputPadding: (int * int)
 
@@ -80,6 +84,7 @@ let convTranspose2d (stride: int * int) (padding: ConvTransposePadding) (x: Tens
         match padding with
         | Torch(pad, outPad) -> Shape.convTranspose2d x.Dims w.Dims stride pad outPad
         | SameOutput -> Shape.convTranspose2dSame x.Dims w.Dims stride
+        | SameKeras -> Shape.convTranspose2dSameTf x.Dims w.Dims stride
     checkBias "conv_transpose2d" g.C b
     let y = Conv.conv2dBackwardInput g x.Data w.Data
     let p = g.H * g.W

@@ -125,6 +125,14 @@ let convTranspose2dSame (x: int[]) (w: int[]) (sh: int, sw: int) =
     let padBefore k s = max 0 ((k - s + 1) / 2)
     transposedGeometry x w (sh, sw) (padBefore w.[2] sh, padBefore w.[3] sw) (x.[2] * sh, x.[3] * sw)
 
+/// TensorFlow's "same" for conv2d_transpose (what Keras' Conv2DTranspose computes): out = in * stride,
+/// the gradient of a "same" conv2d, so of the k - stride pixels of padding the odd one is at the
+/// bottom/right, as Padding2d.same puts it. convTranspose2dSame above puts it top/left (PyTorch's form).
+let convTranspose2dSameTf (x: int[]) (w: int[]) (sh: int, sw: int) =
+    checkConvTransposeInput x w (sh, sw)
+    let padBefore k s = max 0 (k - s) / 2
+    transposedGeometry x w (sh, sw) (padBefore w.[2] sh, padBefore w.[3] sw) (x.[2] * sh, x.[3] * sw)
+
 /// Pooling geometry: no padding, floor mode (a partial window at the edge is dropped).
 type Pool2dGeometry =
     { N: int; C: int; H: int; W: int; KH: int; KW: int; SH: int; SW: int; OH: int; OW: int }

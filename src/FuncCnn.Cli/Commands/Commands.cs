@@ -23,6 +23,8 @@ internal static partial class Commands
         root.Subcommands.Add(Bench());
         root.Subcommands.Add(Demo());
         root.Subcommands.Add(Report());
+        root.Subcommands.Add(Import());
+        root.Subcommands.Add(Export());
         return root;
     }
 
@@ -43,5 +45,6 @@ internal static partial class Commands
             throw new UsageException($"unknown model preset '{name}'; the presets are: {string.Join(", ", ModelZoo.Names)}.");
     }
 
+    /// <summary>A model file: FuncCnn's own, or a Keras (.h5, .keras) or ONNX model, recognised by content.</summary>
     private static Model LoadModel(string path) => Model.Load(path);
 }

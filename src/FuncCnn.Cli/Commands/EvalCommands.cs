@@ -14,7 +14,7 @@ internal static partial class Commands
 
     private static Command Eval()
     {
-        var model = Opt<string>("--model", "A model file written by train (model.fcnn)");
+        var model = Opt<string>("--model", "A model file: written by train (model.fcnn), or Keras (.h5, .keras) or ONNX, recognised by content");
         model.Required = true;
         var dataset = Opt("--dataset", "mnist, fashion-mnist, quickdraw or letters", "mnist");
         var data = Opt<string>("--data", "The dataset's folder");
@@ -41,13 +41,14 @@ internal static partial class Commands
 
     private static Command Predict()
     {
-        var model = Opt<string>("--model", "A model file written by train (model.fcnn)");
+        var model = Opt<string>("--model", "A model file: written by train (model.fcnn), or Keras (.h5, .keras) or ONNX, recognised by content");
         model.Required = true;
-        var image = Opt<string>("--image", "A grayscale image: PGM (P2/P5, 8-bit) or raw bytes, of the model's input size (28x28 = 784 bytes for MNIST)");
+        var image = Opt<string>("--image", "An image: PNG, JPEG or BMP (made grey and resized to the model's input), or PGM (P2/P5, 8-bit) or raw bytes of the model's input size (28x28 = 784 bytes for MNIST)");
+        var invert = Opt("--invert", "Invert a PNG/JPEG/BMP image (a dark digit on light paper; MNIST is white on black)", false);
         var index = Opt<int?>("--index", "Predict test image N of --dataset instead");
         var dataset = Opt("--dataset", "The dataset for --index", "mnist");
         var data = Opt<string>("--data", "The dataset's folder");
-        var cmd = new Command("predict", "Predict the class of an image file or of a dataset's test image") { model, image, index, dataset, data };
+        var cmd = new Command("predict", "Predict the class of an image file or of a dataset's test image") { model, image, invert, index, dataset, data };
         cmd.SetAction(p =>
         {
             var file = p.GetValue(image);
@@ -60,7 +61,7 @@ internal static partial class Commands
             {
                 var shape = m.InputShape;
                 if (shape.Count != 3 || shape[0] != 1) throw new UsageException($"--image needs a model of grayscale images (1,H,W); this one takes ({string.Join(",", shape)}).");
-                pixels = ImageFiles.Read(file, shape[1], shape[2]);
+                pixels = ImageFiles.Read(file, shape[1], shape[2], p.GetValue(invert));
             }
             else
             {
