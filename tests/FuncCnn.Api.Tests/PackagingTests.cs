@@ -63,6 +63,16 @@ public sealed class PackagingTests : IClassFixture<PackagingTests.Packages>
         return locked;
     }
 
+    // "2.2.0", "[2.2.0, 3.0.0)" or "[2.2.0]" → "2.2.0": the lowest version a NuGet range admits.
+    private static string LowerBound(string range) => range.TrimStart('[', '(').Split(',', ']', ')')[0].Trim();
+
+    // Paket writes "2.2" where NuGet writes "2.2.0": equal when the missing parts are zeros.
+    private static bool SameVersion(string a, string b)
+    {
+        static int[] Parts(string v) => [.. v.Split('.').Select(int.Parse).Concat(Enumerable.Repeat(0, 4)).Take(4)];
+        return Parts(a).SequenceEqual(Parts(b));
+    }
+
     private static IEnumerable<string> PaketReferences(string project) =>
         File.ReadAllLines(Path.Combine(Tools.RepoRoot(), "src", project, "paket.references"))
             .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("//") && !l.StartsWith('#'))
@@ -100,7 +110,7 @@ public sealed class PackagingTests : IClassFixture<PackagingTests.Packages>
         foreach (var sibling in siblings)
             Assert.Equal($"[{_packages.Version}]", dependencies[sibling]);
         foreach (var (dependency, range) in dependencies.Where(d => !siblings.Contains(d.Key)))
-            Assert.True(range == locked[dependency] || range.StartsWith($"[{locked[dependency]},") || range.StartsWith($"[{locked[dependency]}]"),
+            Assert.True(SameVersion(LowerBound(range), locked[dependency]),
                 $"{id} depends on {dependency} {range}; paket.lock has {locked[dependency]}");
 
         using var symbols = ZipFile.OpenRead(Path.ChangeExtension(path, ".snupkg"));
