@@ -287,7 +287,14 @@ module Serialization =
             try [ for p in (prop file root "parameters").EnumerateArray() -> (prop file p "path").GetString(), ints file p "shape" ]
             with :? InvalidOperationException as e -> raise (ModelFileException(file, "the manifest's parameter list is malformed: " + e.Message, e))
         if parameters |> List.exists (fun (_, s) -> s |> Array.exists (fun d -> d < 0)) then fail file "a parameter shape in the manifest is negative"
-        let blobBytes = parameters |> List.sumBy (fun (_, s) -> int64 (Shape.numel s) * 4L)
+        // counted in 64 bits: a shape whose element count wraps around in 32 bits is refused here,
+        // before anything is allocated, and never reaches a kernel
+        for path, s in parameters do
+            let n = Shape.numel64 s
+            if n > Shape.MaxElements then
+                fail file "parameter '%s' has shape %s in the manifest: %s elements, more than one tensor can hold (%d)"
+                    path (Shape.show s) (if n = Int64.MaxValue then "over 9e18" else string n) Shape.MaxElements
+        let blobBytes = parameters |> List.sumBy (fun (_, s) -> Shape.numel64 s * 4L)
         let expectedLength = int64 manifestEnd + blobBytes + int64 checksumSize
         if expectedLength > int64 bytes.Length then
             fail file "the file is truncated: the manifest describes %d bytes but the file has %d" expectedLength bytes.Length

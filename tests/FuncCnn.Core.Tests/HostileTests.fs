@@ -1,0 +1,96 @@
+/// Hostile inputs (issue 13): sizes whose products overflow 32 bits, damaged model files and
+/// manifests, huge layer counts. Every case ends in a typed error naming what is wrong, never in
+/// a wrapped-around size that reaches a kernel.
+module FuncCnn.Core.Tests.HostileTests
+
+open System
+open System.Diagnostics
+open System.Text
+open System.Text.Json
+open Expecto
+open FuncCnn.Core.Tests.TestUtil
+open FuncCnn
+open FuncCnn.Core
+open FuncCnn.Core.Data
+
+let private noBias units : LayerSpec =
+    Dense { DenseName = None; Units = units; DenseActivation = Linear; DenseUseBias = false
+            DenseKernelInit = Zeros; DenseBiasInit = Zeros }
+
+/// A model file whose manifest is `edit`ed (the blobs kept, the checksum recomputed).
+let internal editedModelFile (saved: SavedModel) (edit: string -> string) =
+    let bytes = Serialization.toBytes saved
+    let manifestLength = BitConverter.ToInt32(bytes, 8)
+    let manifest = Encoding.UTF8.GetString(bytes, 12, manifestLength)
+    let edited = edit manifest
+    if edited = manifest then failtest "the edit changed nothing"
+    let blobs = bytes.[12 + manifestLength .. bytes.Length - 33]
+    Serialization.assemble (Encoding.UTF8.GetBytes edited) blobs
+
+let private denseModel () =
+    let model = Model.build (Rng.create 1L) [| 784 |] (Architecture.ofSpecs [ noBias 1 ])
+    { Model = model; ClassNames = [||]; History = []; Metadata = Map.empty }
+
+let private compact (s: string) = s.Replace(" ", "").Replace("\n", "").Replace("\r", "")
+
+[<Tests>]
+let sizeTests =
+    testList "Hostile sizes" [
+        test "Shape.numel refuses a product that overflows 32 bits instead of wrapping" {
+            let e = throws<ShapeException> (fun () -> Shape.numel [| 65536; 65536 |] |> ignore)
+            Expect.stringContains e.Message "[65536,65536]" "names the shape"
+            throws<ShapeException> (fun () -> Shape.numel [| 784; (1 <<< 28) + 1 |] |> ignore) |> ignore
+            Expect.equal (Shape.numel [| 3; 4 |]) 12 "small shapes still multiply"
+        }
+
+        test "A conv whose output overflows 32 bits is refused when the model is built" {
+            let arch = Layers.conv2d 1027 3 Linear
+            let e = throws<ShapeException> (fun () -> Model.build (Rng.create 1L) [| 1; 2048; 2048 |] arch |> ignore)
+            Expect.stringContains e.Message "conv2d" "names the layer"
+            Expect.stringContains e.Message "more than one tensor can hold" "says why"
+        }
+
+        test "A transposed conv or dense layer whose sizes overflow 32 bits is refused at build" {
+            throws<ShapeException> (fun () ->
+                Model.build (Rng.create 1L) [| 64; 4096; 4096 |] (Layers.conv2dTranspose 64 3 8 Linear) |> ignore) |> ignore
+            throws<ShapeException> (fun () ->
+                Model.build (Rng.create 1L) [| 65536 |] (Layers.dense 65537 Linear) |> ignore) |> ignore
+            throws<ShapeException> (fun () ->
+                Architecture.infer [| 65536; 65536; 2 |] (Layers.flatten) |> ignore) |> ignore
+        }
+
+        test "A dataset whose image size overflows 32 bits fails validation" {
+            let e = throws<ShapeException> (fun () -> Dataset.ofBytes "big" [| 65536; 65536 |] [||] [| 0 |] [| "a" |] |> ignore)
+            Expect.stringContains e.Message "65536" "names the shape"
+        }
+
+        test "A model file whose parameter shape overflows 32 bits is a ModelFileException before any allocation" {
+            // [784, 2^28+1] holds 784 elements modulo 2^32: exactly the blob bytes of [784, 1]
+            let big = (1 <<< 28) + 1
+            let bytes =
+                editedModelFile (denseModel ()) (fun m ->
+                    let root = Nodes.JsonNode.Parse m
+                    root.["layers"].[0].["units"] <- Nodes.JsonValue.Create big
+                    root.["layers"].[0].["outputShape"] <- Nodes.JsonArray(Nodes.JsonValue.Create big)
+                    root.["outputShape"] <- Nodes.JsonArray(Nodes.JsonValue.Create big)
+                    root.["parameters"].[0].["shape"] <- Nodes.JsonArray(Nodes.JsonValue.Create 784, Nodes.JsonValue.Create big)
+                    root.ToJsonString())
+            Expect.stringContains (compact (Encoding.UTF8.GetString bytes)) (sprintf "\"shape\":[784,%d]" big) "the edit took"
+            let e = throws<ModelFileException> (fun () -> Serialization.ofBytes "big.fcnn" bytes |> ignore)
+            Expect.stringContains e.Message "big.fcnn" "names the file"
+            Expect.stringContains e.Message "268435457" "names the shape"
+        }
+    ]
+
+[<Tests>]
+let complexityTests =
+    testList "Hostile complexity" [
+        test "summary is linear in the number of layers (100k layers well under the quadratic time)" {
+            let model = Model.build (Rng.create 1L) [| 4 |] (Architecture.ofSpecs (List.replicate 100_000 (ActivationLayer(None, Relu))))
+            let sw = Stopwatch.StartNew()
+            let text = Model.summaryText (Model.summary model)
+            // quadratic code took > 60 s here; linear code takes well under a second
+            Expect.isLessThan sw.Elapsed.TotalSeconds 10.0 "summary of 100k layers"
+            Expect.stringContains text "activation_99999" "every layer is listed"
+        }
+    ]
