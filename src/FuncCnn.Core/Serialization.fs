@@ -266,23 +266,28 @@ module Serialization =
                               | _ -> true) } ]
         | _ -> []
 
-    /// Reads a model from a file's bytes; `name` is used in error messages.
-    let ofBytes (name: string) (bytes: byte[]) : SavedModel =
-        let file = name
-        if bytes.Length < 4 || not (ReadOnlySpan(bytes, 0, 4).SequenceEqual(ReadOnlySpan magic)) then
+    /// Checks magic, version and the declared manifest length against the `available` bytes
+    /// (the file's length when known); returns the manifest length. Needs only the first 12 bytes.
+    let private checkHeader (file: string) (head: byte[]) (available: int64 option) =
+        if head.Length < 4 || not (ReadOnlySpan(head, 0, 4).SequenceEqual(ReadOnlySpan magic)) then
             fail file "not a FuncCnn model file (the first bytes are not \"FCNN\")"
-        if bytes.Length < headerSize then fail file "the file is truncated (%d bytes, not even a header)" bytes.Length
-        let version = BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(bytes, 4, 4))
+        if head.Length < headerSize then fail file "the file is truncated (%d bytes, not even a header)" head.Length
+        let version = BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(head, 4, 4))
         if version > Version then fail file "format version %d is newer than this library reads (version %d); update FuncCnn" version Version
         if version = 0u then fail file "format version 0 is not valid"
-        let manifestLength = int64 (BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(bytes, 8, 4)))
-        if int64 headerSize + manifestLength + int64 checksumSize > int64 bytes.Length then
-            fail file "the file is truncated: its manifest alone needs %d bytes but the file has %d" (int64 headerSize + manifestLength + int64 checksumSize) bytes.Length
-        let manifestEnd = headerSize + int manifestLength
-        use doc =
-            try JsonDocument.Parse(ReadOnlyMemory(bytes, headerSize, int manifestLength))
-            with :? JsonException as e -> raise (ModelFileException(file, "the manifest is not valid JSON: " + e.Message, e))
-        let root = doc.RootElement
+        let manifestLength = int64 (BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(head, 8, 4)))
+        let needed = int64 headerSize + manifestLength + int64 checksumSize
+        match available with
+        | Some length when needed > length ->
+            fail file "the file is truncated: its manifest alone needs %d bytes but the file has %d" needed length
+        | _ -> ()
+        if needed > int64 Array.MaxLength then fail file "the manifest declares %d bytes, more than a model file can hold" manifestLength
+        int manifestLength
+
+    /// The parameters the manifest lists (path, shape) and the bytes their blobs take, every
+    /// shape checked (no negative size, no element count beyond one tensor) before anything is
+    /// allocated for it.
+    let private declaredParameters (file: string) (root: JsonElement) =
         let parameters =
             try [ for p in (prop file root "parameters").EnumerateArray() -> (prop file p "path").GetString(), ints file p "shape" ]
             with :? InvalidOperationException as e -> raise (ModelFileException(file, "the manifest's parameter list is malformed: " + e.Message, e))
@@ -294,7 +299,21 @@ module Serialization =
             if n > Shape.MaxElements then
                 fail file "parameter '%s' has shape %s in the manifest: %s elements, more than one tensor can hold (%d)"
                     path (Shape.show s) (if n = Int64.MaxValue then "over 9e18" else string n) Shape.MaxElements
-        let blobBytes = parameters |> List.sumBy (fun (_, s) -> Shape.numel64 s * 4L)
+        let blobBytes = parameters |> List.fold (fun (acc: int64) (_, s) -> min (Int64.MaxValue / 2L) (acc + Shape.numel64 s * 4L)) 0L
+        parameters, blobBytes
+
+    let private parseManifest (file: string) (bytes: byte[]) (offset: int) (length: int) =
+        try JsonDocument.Parse(ReadOnlyMemory(bytes, offset, length))
+        with :? JsonException as e -> raise (ModelFileException(file, "the manifest is not valid JSON: " + e.Message, e))
+
+    /// Reads a model from a file's bytes; `name` is used in error messages.
+    let ofBytes (name: string) (bytes: byte[]) : SavedModel =
+        let file = name
+        let manifestLength = checkHeader file (if bytes.Length >= headerSize then Array.sub bytes 0 headerSize else bytes) (Some(int64 bytes.Length))
+        let manifestEnd = headerSize + manifestLength
+        use doc = parseManifest file bytes headerSize manifestLength
+        let root = doc.RootElement
+        let parameters, blobBytes = declaredParameters file root
         let expectedLength = int64 manifestEnd + blobBytes + int64 checksumSize
         if expectedLength > int64 bytes.Length then
             fail file "the file is truncated: the manifest describes %d bytes but the file has %d" expectedLength bytes.Length
@@ -348,10 +367,54 @@ module Serialization =
             |> Option.map (fun m -> m.EnumerateObject() |> Seq.map (fun p -> p.Name, p.Value.GetString()) |> Map.ofSeq)
             |> Option.defaultValue Map.empty }
 
-    /// Reads a model file, checking magic, version, length, checksum and every shape.
+    /// Reads exactly n bytes of a stream into a buffer that grows with the data that actually
+    /// arrives (1 MB at a time), so a size declared in a header cannot allocate what is not there.
+    let private readDeclared (file: string) (stream: Stream) (n: int) (what: string) : byte[] =
+        let mutable buf = Array.zeroCreate (min n (1 <<< 20))
+        let mutable got = 0
+        let mutable ended = false
+        while not ended && got < n do
+            if got = buf.Length then
+                let bigger = Array.zeroCreate (int (min (int64 n) (2L * int64 buf.Length)))
+                Buffer.BlockCopy(buf, 0, bigger, 0, got)
+                buf <- bigger
+            let want = buf.Length - got
+            let k = stream.ReadAtLeast(Span(buf, got, want), want, false)
+            got <- got + k
+            if k < want then ended <- true
+        if got < n then fail file "the file is truncated: %s needs %d bytes, the file has %d" what n got
+        buf
+
+    /// Reads a model file, checking magic, version, length, checksum and every shape. The header
+    /// is checked first and nothing beyond what it and the manifest declare is ever read, so a
+    /// huge file, a device such as /dev/zero or a lying header fails fast with little memory.
     let load (path: string) : SavedModel =
         let bytes =
-            try File.ReadAllBytes path
+            try
+                use fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
+                let known = if fs.CanSeek && fs.Length > 0L then Some fs.Length else None
+                let head = Array.zeroCreate headerSize
+                let got = fs.ReadAtLeast(Span head, headerSize, false)
+                let manifestLength = checkHeader path (Array.sub head 0 got) known
+                let manifest = readDeclared path fs manifestLength "the manifest"
+                let blobBytes =
+                    use doc = parseManifest path manifest 0 manifestLength
+                    snd (declaredParameters path doc.RootElement)
+                let total = int64 headerSize + int64 manifestLength + blobBytes + int64 checksumSize
+                match known with
+                | Some length when total > length ->
+                    fail path "the file is truncated: the manifest describes %d bytes but the file has %d" total length
+                | Some length when total < length ->
+                    fail path "the file has %d bytes after its checksum; it is not a single model file" (length - total)
+                | _ -> ()
+                if total > int64 Array.MaxLength then fail path "the manifest describes %d bytes, more than a model file can hold" total
+                let rest = readDeclared path fs (int (blobBytes + int64 checksumSize)) "the parameters and checksum"
+                if known.IsNone && fs.ReadByte() >= 0 then fail path "the file has bytes after its checksum; it is not a single model file"
+                let all = Array.zeroCreate (int total)
+                Buffer.BlockCopy(head, 0, all, 0, headerSize)
+                Buffer.BlockCopy(manifest, 0, all, headerSize, manifestLength)
+                Buffer.BlockCopy(rest, 0, all, headerSize + manifestLength, rest.Length)
+                all
             with :? IOException | :? UnauthorizedAccessException as e -> raise (ModelFileException(path, "could not be read: " + e.Message, e))
         ofBytes path bytes
 

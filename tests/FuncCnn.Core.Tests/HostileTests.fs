@@ -94,3 +94,71 @@ let complexityTests =
             Expect.stringContains text "activation_99999" "every layer is listed"
         }
     ]
+
+/// Runs f on this thread and returns what it raised and the bytes it allocated.
+let private allocatedBy (f: unit -> unit) =
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    let raised = try f (); None with e -> Some e
+    raised, GC.GetAllocatedBytesForCurrentThread() - before
+
+/// A sparse file of `size` zero bytes after `head` (no disk space used).
+let private sparse (dir: string) (name: string) (head: byte[]) (size: int64) =
+    let p = IO.Path.Combine(dir, name)
+    using (new IO.FileStream(p, IO.FileMode.Create)) (fun fs ->
+        fs.Write(head, 0, head.Length)
+        fs.SetLength size)
+    p
+
+/// Raises a typed error of type 'e within 10 s having allocated under 16 MB.
+let private failsSmall<'e when 'e :> exn> (label: string) (f: unit -> unit) =
+    let task = Threading.Tasks.Task.Run(fun () -> allocatedBy f)
+    if not (task.Wait(TimeSpan.FromSeconds 10.0)) then failtestf "%s: no answer in 10 s" label
+    match task.Result with
+    | Some(:? 'e as e), bytes ->
+        Expect.isLessThan bytes (16L <<< 20) (sprintf "%s: allocated %d bytes before failing (%s)" label bytes e.Message)
+        e
+    | Some e, _ -> failtestf "%s: expected %s, got %s: %s" label typeof<'e>.Name (e.GetType().Name) e.Message
+    | None, _ -> failtestf "%s: expected %s, nothing was raised" label typeof<'e>.Name
+
+[<Tests>]
+let readingTests =
+    testList "Hostile reading" [
+        test "A huge file that is not a model fails on its first bytes, without reading the rest" {
+            use dir = new DataTestUtil.TempDir("hostile")
+            let p = sparse dir.Path "huge.fcnn" [| 1uy; 2uy |] (600L <<< 20)
+            let e = failsSmall<ModelFileException> "600 MB of zeros" (fun () -> Serialization.load p |> ignore)
+            Expect.stringContains e.Message "not a FuncCnn model file" "says what is wrong"
+        }
+
+        test "A model header whose manifest length exceeds the file is refused before the manifest is read" {
+            use dir = new DataTestUtil.TempDir("hostile")
+            let head = Array.concat [ "FCNN"B; BitConverter.GetBytes 1u; BitConverter.GetBytes 0x7FFF0000u ]
+            let p = sparse dir.Path "lying.fcnn" head (300L <<< 20)
+            let e = failsSmall<ModelFileException> "lying manifest length" (fun () -> Serialization.load p |> ignore)
+            Expect.stringContains e.Message "truncated" "says what is wrong"
+        }
+
+        test "/dev/zero as a model or an image fails fast with a typed error" {
+            if IO.File.Exists "/dev/zero" then
+                failsSmall<ModelFileException> "/dev/zero model" (fun () -> Serialization.load "/dev/zero" |> ignore) |> ignore
+                failsSmall<DataFormatException> "/dev/zero image" (fun () -> ImageFile.read "/dev/zero" ImageFile.defaults |> ignore) |> ignore
+        }
+
+        test "A huge file that is not an image fails on its first bytes" {
+            use dir = new DataTestUtil.TempDir("hostile")
+            let p = sparse dir.Path "huge.png" [| 1uy |] (400L <<< 20)
+            failsSmall<DataFormatException> "400 MB of zeros as an image" (fun () -> ImageFile.read p ImageFile.defaults |> ignore) |> ignore
+        }
+
+        test "IDX image and label counts are compared before a gzip'd label file is inflated" {
+            use dir = new DataTestUtil.TempDir("hostile")
+            let images = DataTestUtil.idx 0x08uy [| 2; 28; 28 |] (Array.zeroCreate (2 * 784))
+            let n = 40_000_000
+            let labels = DataTestUtil.idx 0x08uy [| n |] (Array.zeroCreate n)
+            DataTestUtil.write dir.Path "imgs.gz" (DataTestUtil.gzip images) |> ignore
+            DataTestUtil.write dir.Path "lbls.gz" (DataTestUtil.gzip labels) |> ignore
+            let e = failsSmall<DataFormatException> "40M gzip'd labels for 2 images" (fun () ->
+                IdxPair.load "pair" dir.Path "imgs" "lbls" (Array.init 10 string) |> ignore)
+            Expect.stringContains e.Message "40000000 labels" "names the counts"
+        }
+    ]
