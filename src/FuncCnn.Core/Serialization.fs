@@ -191,16 +191,89 @@ module Serialization =
 
     // ---- reading
 
-    let private prop file (e: JsonElement) (name: string) =
-        match e.TryGetProperty name with
-        | true, v -> v
-        | _ -> fail file "the manifest has no '%s'%s" name (match e.TryGetProperty "name" with | true, n -> sprintf " in layer '%s'" (n.GetString()) | _ -> "")
+    // The manifest is checked against its schema as it is read: every field's JSON type and range,
+    // so a wrong type, a fractional or huge number, or a null name is a ModelFileException naming
+    // the file and the field (e.g. "layers[2].kernel[0]"), never a raw .NET message.
 
-    let private ints file (e: JsonElement) name = (prop file e name).EnumerateArray() |> Seq.map (fun v -> v.GetInt32()) |> Array.ofSeq
-    let private pair file e name =
-        match ints file e name with
+    /// A manifest value and where it is ("layers[2].filters").
+    [<Struct>]
+    type private At = { Field: string; Value: JsonElement }
+
+    let private describe (v: JsonElement) =
+        let raw = v.GetRawText()
+        let raw = if raw.Length > 40 then raw.Substring(0, 40) + "..." else raw
+        match v.ValueKind with
+        | JsonValueKind.String -> sprintf "the string %s" raw
+        | JsonValueKind.Number -> sprintf "the number %s" raw
+        | JsonValueKind.True | JsonValueKind.False -> sprintf "the boolean %s" raw
+        | JsonValueKind.Null -> "null"
+        | JsonValueKind.Array -> "an array"
+        | JsonValueKind.Object -> "an object"
+        | _ -> "nothing"
+
+    let private bad file (a: At) (want: string) : 'a =
+        fail file "manifest field '%s' must be %s, found %s" a.Field want (describe a.Value)
+
+    let private root (e: JsonElement) = { Field = "(root)"; Value = e }
+
+    let private child (a: At) (name: string) = if a.Field = "(root)" then name else a.Field + "." + name
+
+    let private tryProp file (a: At) (name: string) =
+        if a.Value.ValueKind <> JsonValueKind.Object then bad file a "an object"
+        match a.Value.TryGetProperty name with
+        | true, v -> Some { Field = child a name; Value = v }
+        | _ -> None
+
+    let private prop file (a: At) (name: string) =
+        match tryProp file a name with
+        | Some v -> v
+        | None -> fail file "the manifest has no '%s'" (child a name)
+
+    let private items file (a: At) =
+        if a.Value.ValueKind <> JsonValueKind.Array then bad file a "an array"
+        [ for i, v in Seq.indexed (a.Value.EnumerateArray()) -> { Field = sprintf "%s[%d]" a.Field i; Value = v } ]
+
+    let private str file (a: At) =
+        if a.Value.ValueKind <> JsonValueKind.String then bad file a "a string"
+        a.Value.GetString()
+
+    let private int32Of file (a: At) =
+        match a.Value.ValueKind with
+        | JsonValueKind.Number ->
+            match a.Value.TryGetInt32() with
+            | true, v -> v
+            | _ -> bad file a "a whole number in the 32-bit range"
+        | _ -> bad file a "a whole number"
+
+    let private floatOf file (a: At) =
+        match a.Value.ValueKind with
+        | JsonValueKind.Number ->
+            match a.Value.TryGetDouble() with
+            | true, v when Double.IsFinite v -> v
+            | _ -> bad file a "a finite number"
+        | _ -> bad file a "a number"
+
+    let private boolOf file (a: At) =
+        match a.Value.ValueKind with
+        | JsonValueKind.True -> true
+        | JsonValueKind.False -> false
+        | _ -> bad file a "true or false"
+
+    let private ints file (a: At) name = prop file a name |> items file |> List.map (int32Of file) |> Array.ofList
+
+    /// A shape: whole numbers, each at least `least` (1 for sizes; -1 allowed in a reshape target).
+    let private shapeOf file (a: At) name (least: int) =
+        let at = prop file a name
+        let dims = items file at |> List.map (fun d ->
+            let v = int32Of file d
+            if v < least then bad file d (if least = 1 then "a positive size" else sprintf "a size of at least %d" least)
+            v)
+        Array.ofList dims
+
+    let private pair file (a: At) name =
+        match ints file a name with
         | [| a; b |] -> a, b
-        | other -> fail file "'%s' must be two numbers, got %s" name (Shape.show other)
+        | other -> fail file "manifest field '%s' must be two numbers, got %s" (child a name) (Shape.show other)
 
     let private activationOf file (s: string) =
         match s with
@@ -218,16 +291,19 @@ module Serialization =
         | "glorot_normal" -> GlorotNormal
         | "he_normal" -> HeNormal
         | "he_uniform" -> HeUniform
-        | c when c.StartsWith "constant:" -> Constant(Single.Parse(c.Substring 9, Globalization.CultureInfo.InvariantCulture))
+        | c when c.StartsWith "constant:" ->
+            match Single.TryParse(c.Substring 9, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+            | true, v when Single.IsFinite v -> Constant v
+            | _ -> fail file "initializer '%s' is not a finite constant" c
         | other -> fail file "unknown initializer '%s'" other
 
-    let private layerOf file (e: JsonElement) : LayerSpec =
-        let str name = (prop file e name).GetString()
+    let private layerOf file (e: At) : LayerSpec =
+        let str name = str file (prop file e name)
         let name = Some(str "name")
         let conv () : ConvSpec =
-            { Name = name; Filters = (prop file e "filters").GetInt32(); Kernel = pair file e "kernel"; Strides = pair file e "strides"
+            { Name = name; Filters = int32Of file (prop file e "filters"); Kernel = pair file e "kernel"; Strides = pair file e "strides"
               Padding = (match str "padding" with "valid" -> Padding.Valid | "same" -> Padding.Same | p -> fail file "unknown padding '%s'" p)
-              Activation = activationOf file (str "activation"); UseBias = (prop file e "useBias").GetBoolean()
+              Activation = activationOf file (str "activation"); UseBias = boolOf file (prop file e "useBias")
               KernelInit = initOf file (str "kernelInitializer"); BiasInit = initOf file (str "biasInitializer") }
         let pool () = { PoolName = name; PoolSize = pair file e "poolSize"; PoolStrides = pair file e "strides" }
         match str "type" with
@@ -236,35 +312,34 @@ module Serialization =
         | "MaxPooling2D" -> MaxPool2D(pool ())
         | "AveragePooling2D" -> AvgPool2D(pool ())
         | "Dense" ->
-            Dense { DenseName = name; Units = (prop file e "units").GetInt32(); DenseActivation = activationOf file (str "activation")
-                    DenseUseBias = (prop file e "useBias").GetBoolean()
+            Dense { DenseName = name; Units = int32Of file (prop file e "units"); DenseActivation = activationOf file (str "activation")
+                    DenseUseBias = boolOf file (prop file e "useBias")
                     DenseKernelInit = initOf file (str "kernelInitializer"); DenseBiasInit = initOf file (str "biasInitializer") }
-        | "Dropout" -> Dropout(name, float32 ((prop file e "rate").GetDouble()))
+        | "Dropout" -> Dropout(name, float32 (floatOf file (prop file e "rate")))
         | "Flatten" -> Flatten name
-        | "Reshape" -> Reshape(name, ints file e "targetShape")
+        | "Reshape" -> Reshape(name, shapeOf file e "targetShape" -1)
         | "Activation" -> ActivationLayer(name, activationOf file (str "activation"))
         | other -> fail file "unknown layer type '%s'" other
 
-    let private optionalFloat (e: JsonElement) (name: string) =
-        match e.TryGetProperty name with
-        | true, v when v.ValueKind = JsonValueKind.Number -> Some(v.GetDouble())
-        | _ -> None
+    let private optionalFloat file (e: At) (name: string) =
+        match tryProp file e name with
+        | Some v when v.Value.ValueKind = JsonValueKind.Null -> None
+        | Some v -> Some(floatOf file v)
+        | None -> None
 
-    let private historyOf file (training: JsonElement) =
-        match training.TryGetProperty "history" with
-        | true, h ->
-            [ for e in h.EnumerateArray() ->
-                { Epoch = (prop file e "epoch").GetInt32()
-                  TrainLoss = (prop file e "trainLoss").GetDouble()
-                  TrainAccuracy = optionalFloat e "trainAccuracy"
-                  ValLoss = optionalFloat e "valLoss"
-                  ValAccuracy = optionalFloat e "valAccuracy"
-                  LearningRate = float32 ((prop file e "learningRate").GetDouble())
-                  Seconds = (prop file e "seconds").GetDouble()
-                  Complete = (match e.TryGetProperty "complete" with
-                              | true, c when c.ValueKind = JsonValueKind.False -> false
-                              | _ -> true) } ]
-        | _ -> []
+    let private historyOf file (training: At) =
+        match tryProp file training "history" with
+        | Some h ->
+            [ for e in items file h ->
+                { Epoch = int32Of file (prop file e "epoch")
+                  TrainLoss = floatOf file (prop file e "trainLoss")
+                  TrainAccuracy = optionalFloat file e "trainAccuracy"
+                  ValLoss = optionalFloat file e "valLoss"
+                  ValAccuracy = optionalFloat file e "valAccuracy"
+                  LearningRate = float32 (floatOf file (prop file e "learningRate"))
+                  Seconds = floatOf file (prop file e "seconds")
+                  Complete = (match tryProp file e "complete" with Some c -> boolOf file c | None -> true) } ]
+        | None -> []
 
     /// Checks magic, version and the declared manifest length against the `available` bytes
     /// (the file's length when known); returns the manifest length. Needs only the first 12 bytes.
@@ -287,11 +362,9 @@ module Serialization =
     /// The parameters the manifest lists (path, shape) and the bytes their blobs take, every
     /// shape checked (no negative size, no element count beyond one tensor) before anything is
     /// allocated for it.
-    let private declaredParameters (file: string) (root: JsonElement) =
+    let private declaredParameters (file: string) (doc: JsonElement) =
         let parameters =
-            try [ for p in (prop file root "parameters").EnumerateArray() -> (prop file p "path").GetString(), ints file p "shape" ]
-            with :? InvalidOperationException as e -> raise (ModelFileException(file, "the manifest's parameter list is malformed: " + e.Message, e))
-        if parameters |> List.exists (fun (_, s) -> s |> Array.exists (fun d -> d < 0)) then fail file "a parameter shape in the manifest is negative"
+            [ for p in items file (prop file (root doc) "parameters") -> str file (prop file p "path"), shapeOf file p "shape" 0 ]
         // counted in 64 bits: a shape whose element count wraps around in 32 bits is refused here,
         // before anything is allocated, and never reaches a kernel
         for path, s in parameters do
@@ -312,8 +385,7 @@ module Serialization =
         let manifestLength = checkHeader file (if bytes.Length >= headerSize then Array.sub bytes 0 headerSize else bytes) (Some(int64 bytes.Length))
         let manifestEnd = headerSize + manifestLength
         use doc = parseManifest file bytes headerSize manifestLength
-        let root = doc.RootElement
-        let parameters, blobBytes = declaredParameters file root
+        let parameters, blobBytes = declaredParameters file doc.RootElement
         let expectedLength = int64 manifestEnd + blobBytes + int64 checksumSize
         if expectedLength > int64 bytes.Length then
             fail file "the file is truncated: the manifest describes %d bytes but the file has %d" expectedLength bytes.Length
@@ -324,10 +396,9 @@ module Serialization =
         if not (ReadOnlySpan(actual).SequenceEqual(ReadOnlySpan(bytes, hashed, checksumSize))) then
             fail file "checksum mismatch: the file is corrupted"
         // Rebuild the architecture from data and check every shape against the manifest.
-        let inputShape = ints file root "inputShape"
-        let specs =
-            try [ for l in (prop file root "layers").EnumerateArray() -> layerOf file l ]
-            with :? InvalidOperationException | :? FormatException as e -> raise (ModelFileException(file, "a layer in the manifest is malformed: " + e.Message, e))
+        let top = root doc.RootElement
+        let inputShape = shapeOf file top "inputShape" 1
+        let specs = [ for l in items file (prop file top "layers") -> layerOf file l ]
         let layers =
             try Architecture.infer inputShape { Specs = specs }
             with :? FuncCnnException as e -> raise (ModelFileException(file, "the manifest's architecture does not build: " + e.Message, e))
@@ -354,17 +425,19 @@ module Serialization =
                 let mine, rest = List.splitAt names.Length ts
                 (l.Name, Branch(List.zip names (mine |> List.map Leaf))), rest) tensors
             |> fst
-        let training = match root.TryGetProperty "training" with | true, t -> Some t | _ -> None
+        let training = tryProp file top "training"
         { Model = { Layers = layers; InputShape = inputShape; OutputShape = (List.last layers).OutputShape; Params = Branch tree }
           ClassNames =
-            (match root.TryGetProperty "classNames" with
-             | true, c -> [| for v in c.EnumerateArray() -> v.GetString() |]
-             | _ -> [||])
+            (match tryProp file top "classNames" with
+             | Some c -> [| for v in items file c -> str file v |]
+             | None -> [||])
           History = training |> Option.map (historyOf file) |> Option.defaultValue []
           Metadata =
             training
-            |> Option.bind (fun t -> match t.TryGetProperty "metadata" with | true, m -> Some m | _ -> None)
-            |> Option.map (fun m -> m.EnumerateObject() |> Seq.map (fun p -> p.Name, p.Value.GetString()) |> Map.ofSeq)
+            |> Option.bind (fun t -> tryProp file t "metadata")
+            |> Option.map (fun m ->
+                if m.Value.ValueKind <> JsonValueKind.Object then bad file m "an object"
+                m.Value.EnumerateObject() |> Seq.map (fun p -> p.Name, str file { Field = m.Field + "." + p.Name; Value = p.Value }) |> Map.ofSeq)
             |> Option.defaultValue Map.empty }
 
     /// Reads exactly n bytes of a stream into a buffer that grows with the data that actually

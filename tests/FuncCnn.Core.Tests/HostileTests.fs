@@ -162,3 +162,46 @@ let readingTests =
             Expect.stringContains e.Message "40000000 labels" "names the counts"
         }
     ]
+
+let private smallSaved () =
+    let arch = Architecture.ofSpecs [ Conv2D(Layers.convSpec 2 3 Relu); Flatten None; Dense(Layers.denseSpec 3 Softmax) ]
+    { Model = Model.build (Rng.create 2L) [| 1; 6; 6 |] arch; ClassNames = [| "a"; "b"; "c" |]; History = []; Metadata = Map [ "seed", "2" ] }
+
+/// The manifest edited by `f` on its JSON tree must be refused naming the file and `field`.
+let private refusedNaming (field: string) (f: Nodes.JsonNode -> unit) =
+    let bytes = editedModelFile (smallSaved ()) (fun m -> let r = Nodes.JsonNode.Parse m in f r; r.ToJsonString())
+    let e = throws<ModelFileException> (fun () -> Serialization.ofBytes "edited.fcnn" bytes |> ignore)
+    Expect.stringContains e.Message "edited.fcnn" "names the file"
+    Expect.stringContains e.Message field "names the field"
+
+[<Tests>]
+let manifestTests =
+    testList "Hostile manifests" [
+        test "The unedited manifest loads (the edits below are what is refused)" {
+            let bytes = Serialization.toBytes (smallSaved ())
+            Expect.equal (Serialization.ofBytes "ok.fcnn" bytes).ClassNames [| "a"; "b"; "c" |] "round trip"
+        }
+        test "A string where a shape is expected names the field" {
+            refusedNaming "inputShape" (fun r -> r.["inputShape"] <- Nodes.JsonValue.Create "1,6,6")
+        }
+        test "A fractional dimension names the field" {
+            refusedNaming "inputShape[1]" (fun r -> r.["inputShape"].[1] <- Nodes.JsonValue.Create 6.5)
+        }
+        test "A 1e300 hyper-parameter names the field" {
+            refusedNaming "layers[0].filters" (fun r -> r.["layers"].[0].["filters"] <- Nodes.JsonNode.Parse "1e300")
+        }
+        test "A 1e300 parameter dimension names the field" {
+            refusedNaming "parameters[0].shape[0]" (fun r -> r.["parameters"].[0].["shape"].[0] <- Nodes.JsonNode.Parse "1e300")
+        }
+        test "A null class name is refused" {
+            refusedNaming "classNames[1]" (fun r -> r.["classNames"].[1] <- null)
+        }
+        test "A numeric class name is refused" {
+            refusedNaming "classNames[2]" (fun r -> r.["classNames"].[2] <- Nodes.JsonValue.Create 7)
+        }
+        test "A layer that is not an object, a boolean that is a string, a metadata number are refused" {
+            refusedNaming "layers[1]" (fun r -> r.["layers"].[1] <- Nodes.JsonValue.Create 3)
+            refusedNaming "layers[0].useBias" (fun r -> r.["layers"].[0].["useBias"] <- Nodes.JsonValue.Create "yes")
+            refusedNaming "training.metadata.seed" (fun r -> r.["training"].["metadata"].["seed"] <- Nodes.JsonValue.Create 2)
+        }
+    ]
