@@ -168,11 +168,32 @@ module Serialization =
             offset + t.Numel * 4) 0 |> ignore
         assemble (manifestJson saved parameters) blobs
 
+    /// How old a temporary file of ours must be before it counts as left behind by a killed save.
+    let StaleTempAge = TimeSpan.FromMinutes 10.0
+
+    /// Removes the temporary files a killed save of `full` left behind: only our own naming
+    /// (<file>.<32 hex digits>.tmp), only those older than StaleTempAge, and only when no one holds
+    /// them open (a save in progress keeps its file locked). Failures are ignored: this is tidying.
+    let cleanStaleTemps (full: string) =
+        try
+            let dir = Path.GetDirectoryName full
+            let name = Path.GetFileName full
+            let ours = Text.RegularExpressions.Regex("^" + Text.RegularExpressions.Regex.Escape name + @"\.[0-9a-f]{32}\.tmp$")
+            for f in Directory.EnumerateFiles(dir, name + ".*.tmp") do
+                if ours.IsMatch(Path.GetFileName f) && File.GetLastWriteTimeUtc f < DateTime.UtcNow - StaleTempAge then
+                    try
+                        using (new FileStream(f, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) ignore
+                        File.Delete f
+                    with :? IOException | :? UnauthorizedAccessException -> ()
+        with :? IOException | :? UnauthorizedAccessException | :? ArgumentException -> ()
+
     /// Writes the model file atomically: a temporary file next to the target, flushed to disk,
-    /// then renamed over it. If anything fails the previous file is untouched.
+    /// then renamed over it. If anything fails the previous file is untouched. Temporary files
+    /// that an earlier, killed save left behind are removed (see cleanStaleTemps).
     let save (path: string) (saved: SavedModel) : unit =
         let bytes = toBytes saved
         let full = Path.GetFullPath path
+        cleanStaleTemps full
         let tmp = full + "." + Guid.NewGuid().ToString("N") + ".tmp"
         try
             try

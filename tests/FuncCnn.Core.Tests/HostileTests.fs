@@ -93,6 +93,19 @@ let complexityTests =
             Expect.isLessThan sw.Elapsed.TotalSeconds 10.0 "summary of 100k layers"
             Expect.stringContains text "activation_99999" "every layer is listed"
         }
+
+        test "A corrupt .npy header quotes a short, escaped excerpt, not the whole header" {
+            use dir = new DataTestUtil.TempDir("hostile")
+            let junk = "{'descr': '|u1', " + String('\001', 30000) + String('x', 35000)
+            let header = Encoding.Latin1.GetBytes junk
+            let bytes = Array.concat [ [| 0x93uy; byte 'N'; byte 'U'; byte 'M'; byte 'P'; byte 'Y'; 1uy; 0uy |]
+                                       BitConverter.GetBytes(uint16 header.Length); header ]
+            let p = DataTestUtil.write dir.Path "junk.npy" bytes
+            let e = throws<DataFormatException> (fun () -> Npy.readBytes p |> ignore)
+            Expect.isLessThan e.Message.Length 400 (sprintf "a short message, got %d characters" e.Message.Length)
+            Expect.isFalse (e.Message.Contains '\001') "control characters are escaped"
+            Expect.stringContains e.Message "\\x01" "shown as \\x01"
+        }
     ]
 
 /// Runs f on this thread and returns what it raised and the bytes it allocated.
@@ -203,5 +216,38 @@ let manifestTests =
             refusedNaming "layers[1]" (fun r -> r.["layers"].[1] <- Nodes.JsonValue.Create 3)
             refusedNaming "layers[0].useBias" (fun r -> r.["layers"].[0].["useBias"] <- Nodes.JsonValue.Create "yes")
             refusedNaming "training.metadata.seed" (fun r -> r.["training"].["metadata"].["seed"] <- Nodes.JsonValue.Create 2)
+        }
+    ]
+
+[<Tests>]
+let interruptTests =
+    testList "Hostile interrupts" [
+        test "Saving removes the stale temporary files a killed save left, and nothing else" {
+            use dir = new DataTestUtil.TempDir("hostile")
+            let target = IO.Path.Combine(dir.Path, "model.fcnn")
+            let stale = target + "." + Guid.NewGuid().ToString("N") + ".tmp"
+            let fresh = target + "." + Guid.NewGuid().ToString("N") + ".tmp"
+            let foreign = IO.Path.Combine(dir.Path, "model.fcnn.notes.tmp")
+            let other = IO.Path.Combine(dir.Path, "other.fcnn." + Guid.NewGuid().ToString("N") + ".tmp")
+            for f in [ stale; fresh; foreign; other ] do IO.File.WriteAllText(f, "partial")
+            for f in [ stale; foreign; other ] do IO.File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddHours -2.0)
+            Serialization.save target (smallSaved ())
+            Expect.isFalse (IO.File.Exists stale) "the old temporary file of ours is removed"
+            Expect.isTrue (IO.File.Exists fresh) "a recent one (perhaps a save in progress) is kept"
+            Expect.isTrue (IO.File.Exists foreign) "a file not of our naming is kept"
+            Expect.isTrue (IO.File.Exists other) "another model's temporary file is kept"
+            Expect.equal (Serialization.load target).ClassNames [| "a"; "b"; "c" |] "the model is saved"
+        }
+        test "A stale temporary file that is held open is kept" {
+            use dir = new DataTestUtil.TempDir("hostile")
+            let target = IO.Path.Combine(dir.Path, "model.fcnn")
+            let held = target + "." + Guid.NewGuid().ToString("N") + ".tmp"
+            IO.File.WriteAllText(held, "partial")
+            IO.File.SetLastWriteTimeUtc(held, DateTime.UtcNow.AddHours -2.0)
+            using (new IO.FileStream(held, IO.FileMode.Open, IO.FileAccess.Write, IO.FileShare.None)) (fun _ ->
+                Serialization.save target (smallSaved ()))
+            Expect.isTrue (IO.File.Exists held) "a file in use is not removed"
+            Serialization.save target (smallSaved ())
+            Expect.isFalse (IO.File.Exists held) "once closed it is removed"
         }
     ]
