@@ -221,7 +221,7 @@ module Serialization =
     type private At = { Field: string; Value: JsonElement }
 
     let private describe (v: JsonElement) =
-        let raw = v.GetRawText()
+        let raw = try v.GetRawText() with :? InvalidOperationException -> "(not valid UTF-8)"
         let raw = if raw.Length > 40 then raw.Substring(0, 40) + "..." else raw
         match v.ValueKind with
         | JsonValueKind.String -> sprintf "the string %s" raw
@@ -256,7 +256,8 @@ module Serialization =
 
     let private str file (a: At) =
         if a.Value.ValueKind <> JsonValueKind.String then bad file a "a string"
-        a.Value.GetString()
+        try a.Value.GetString()
+        with :? InvalidOperationException -> fail file "manifest field '%s' is not valid UTF-8 text" a.Field
 
     let private int32Of file (a: At) =
         match a.Value.ValueKind with
@@ -458,7 +459,9 @@ module Serialization =
             |> Option.bind (fun t -> tryProp file t "metadata")
             |> Option.map (fun m ->
                 if m.Value.ValueKind <> JsonValueKind.Object then bad file m "an object"
-                m.Value.EnumerateObject() |> Seq.map (fun p -> p.Name, str file { Field = m.Field + "." + p.Name; Value = p.Value }) |> Map.ofSeq)
+                m.Value.EnumerateObject() |> Seq.map (fun p ->
+                    let key = try p.Name with :? InvalidOperationException -> fail file "a key of manifest field '%s' is not valid UTF-8 text" m.Field
+                    key, str file { Field = m.Field + "." + key; Value = p.Value }) |> Map.ofSeq)
             |> Option.defaultValue Map.empty }
 
     /// Reads exactly n bytes of a stream into a buffer that grows with the data that actually
