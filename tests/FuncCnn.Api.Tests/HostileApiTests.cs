@@ -21,3 +21,14 @@ public class HostileApiTests
         Assert.Contains("65536", e.Message);
     }
 }
+
+public class HostileImageOpsTests
+{
+    [Fact]
+    public void Image_dimensions_whose_product_wraps_around_are_refused()
+    {
+        // 65536 x 65537 wraps to 65536 in 32 bits
+        var e = Assert.Throws<ArgumentException>(() => ImageOps.FromBytes(new byte[65536], 65536, 65537));
+        Assert.Contains("65536x65537", e.Message);
+    }
+}
