@@ -8,6 +8,7 @@ let private usage () =
     eprintfn "       FuncCnn.Bench profile [--batch 128]"
     eprintfn "       FuncCnn.Bench report [--train 6000] [--warmup 1] [--runs 3]"
     eprintfn "       FuncCnn.Bench infer [--reps 5]"
+    eprintfn "       FuncCnn.Bench fuzz [--cases 2000] [--seed 1] [--only <reader name part>]"
     2
 
 /// The value after `--name`, or the default.
@@ -30,4 +31,7 @@ let main argv =
         ReportBench.run (int (option argv "train" "6000")) (int (option argv "warmup" "1")) (int (option argv "runs" "3"))
         0
     | Some "infer" -> Infer.run (int (option argv "reps" "5")); 0
+    | Some "fuzz" ->
+        FuzzBench.run (int (option argv "cases" "2000")) (int (option argv "seed" "1"))
+            (match option argv "only" "" with "" -> None | o -> Some o)
     | _ -> usage ()

@@ -70,7 +70,7 @@ public static class ImageOps
     public static float[,] FromBytes(byte[] pixels, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(pixels);
-        if (height < 1 || width < 1 || pixels.Length != height * width)
+        if (height < 1 || width < 1 || pixels.Length != (long)height * width)
             throw new ArgumentException($"{pixels.Length} pixels do not make a {height}x{width} image ({(long)height * width} pixels).", nameof(pixels));
         var image = new float[height, width];
         for (int i = 0; i < height; i++)

@@ -18,13 +18,46 @@ internal static class ImageFiles
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"image file '{path}' not found.", path);
         long expected = (long)height * width;
-        var bytes = File.ReadAllBytes(path);
+        // never more than a PGM (up to 4 text bytes a pixel) or raw image of this size can hold:
+        // a huge file or a device such as /dev/zero fails fast instead of filling memory
+        long limit = 65536 + 16 * expected;
+        var bytes = ReadAtMost(path, limit);
+        if (bytes is null)
+        {
+            if (FuncCnn.Core.Data.ImageFile.looksLikeImage(Head(path)))
+                return ImageFile.Read(path, new ImageReadOptions { Grayscale = true, Height = height, Width = width, Invert = invert }).ToArray();
+            throw new InvalidDataException($"{path}: more than {limit} bytes, too large for a PGM or raw {height}x{width} image (raw images hold {expected} bytes, one per pixel); PNG, JPEG and BMP files are resized.");
+        }
         if (FuncCnn.Core.Data.ImageFile.looksLikeImage(bytes))
             return ImageFile.Read(path, new ImageReadOptions { Grayscale = true, Height = height, Width = width, Invert = invert }).ToArray();
         if (bytes.Length >= 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '5')) return ReadPgm(path, bytes, height, width);
         if (bytes.LongLength != expected)
             throw new InvalidDataException($"{path}: a raw image must hold {expected} bytes ({height}x{width}, one byte per pixel), found {bytes.Length}; or give a PGM (P2/P5) file.");
         return bytes.Select(b => b / 255f).ToArray();
+    }
+
+    /// <summary>The file's bytes, or null when it holds more than <paramref name="limit"/>.</summary>
+    private static byte[]? ReadAtMost(string path, long limit)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (fs.CanSeek && fs.Length > limit) return null;
+        using var ms = new MemoryStream();
+        var buffer = new byte[65536];
+        int n;
+        while ((n = fs.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (ms.Length + n > limit) return null;
+            ms.Write(buffer, 0, n);
+        }
+        return ms.ToArray();
+    }
+
+    private static byte[] Head(string path)
+    {
+        var head = new byte[16];
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        int n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return head[..n];
     }
 
     private static float[] ReadPgm(string path, byte[] bytes, int height, int width)

@@ -6,12 +6,7 @@ using FuncCnn.Cli;
 bool verbose = args.Contains("--verbose");
 var root = Commands.Root();
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
-{
-    foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
-    Console.Error.WriteLine("Run 'funccnn --help' (or 'funccnn <command> --help') for usage.");
-    return ExitCodes.Usage;
-}
+if (parse.Errors.Count > 0) return Errors.Usage(Errors.ParseErrorMessage(root, args, parse.Errors.Select(e => e.Message).ToList()));
 try
 {
     // Ctrl+C is handled by the commands themselves (training stops after the current batch).

@@ -177,6 +177,16 @@ module Layer =
                 Fail.value "reshape target %s must be positive sizes with at most one -1" (if isNull s then "null" else Shape.show s)
         | Flatten _ | ActivationLayer _ -> ()
 
+    /// The shapes of the layer's parameters ("kernel", "bias") for an input shape, in tree order.
+    /// Conv2D kernels are [filters, C, kh, kw]; Conv2DTranspose [C, filters, kh, kw]; Dense [inputs, units].
+    let parameterShapes (spec: LayerSpec) (input: int[]) : (string * int[]) list =
+        let withBias useBias kernel units = ("kernel", kernel) :: (if useBias then [ "bias", [| units |] ] else [])
+        match spec with
+        | Conv2D c -> withBias c.UseBias [| c.Filters; input.[0]; fst c.Kernel; snd c.Kernel |] c.Filters
+        | Conv2DTranspose c -> withBias c.UseBias [| input.[0]; c.Filters; fst c.Kernel; snd c.Kernel |] c.Filters
+        | Dense d -> withBias d.DenseUseBias [| input.[0]; d.Units |] d.Units
+        | _ -> []
+
     let private outputShapeUnchecked (spec: LayerSpec) (input: int[]) : int[] =
         validate spec
         match spec with
@@ -210,7 +220,7 @@ module Layer =
         | Flatten _ -> [| Shape.numel input |]
         | Reshape(_, target) ->
             let n = Shape.numel input
-            let known = target |> Array.filter ((<>) -1) |> Array.fold (*) 1
+            let known = target |> Array.filter ((<>) -1) |> Shape.numel
             let resolved =
                 if Array.contains -1 target then
                     if n % known <> 0 then Fail.shape "cannot reshape %s (%d values) to %s" (Shape.show input) n (Shape.show target)
@@ -227,7 +237,12 @@ module Layer =
     /// naming the layer, its hyper-parameters and the shapes that do not fit.
     let outputShape (layerName: string) (spec: LayerSpec) (input: int[]) : int[] =
         let checkedShape =
-            try outputShapeUnchecked spec input
+            try
+                let out = outputShapeUnchecked spec input
+                // sizes are checked here, at build time, so no kernel ever sees a wrapped-around size
+                Shape.requireFits "output" out (Shape.numel64 out)
+                for n, s in parameterShapes spec input do Shape.requireFits n s (Shape.numel64 s)
+                out
             with :? FuncCnnException as e ->
                 Fail.shape "layer '%s' (%s) cannot take input of shape %s (batch excluded; images are NCHW): %s"
                     layerName (describe spec) (Shape.show input) e.Message
@@ -235,16 +250,6 @@ module Layer =
         | Dense { DenseActivation = Softmax } | Conv2D { Activation = Softmax } | Conv2DTranspose { Activation = Softmax } when checkedShape.Length <> 1 ->
             Fail.shape "layer '%s' (%s): softmax needs a flat output (features), but the output has shape %s" layerName (describe spec) (Shape.show checkedShape)
         | _ -> checkedShape
-
-    /// The shapes of the layer's parameters ("kernel", "bias") for an input shape, in tree order.
-    /// Conv2D kernels are [filters, C, kh, kw]; Conv2DTranspose [C, filters, kh, kw]; Dense [inputs, units].
-    let parameterShapes (spec: LayerSpec) (input: int[]) : (string * int[]) list =
-        let withBias useBias kernel units = ("kernel", kernel) :: (if useBias then [ "bias", [| units |] ] else [])
-        match spec with
-        | Conv2D c -> withBias c.UseBias [| c.Filters; input.[0]; fst c.Kernel; snd c.Kernel |] c.Filters
-        | Conv2DTranspose c -> withBias c.UseBias [| input.[0]; c.Filters; fst c.Kernel; snd c.Kernel |] c.Filters
-        | Dense d -> withBias d.DenseUseBias [| input.[0]; d.Units |] d.Units
-        | _ -> []
 
     /// Keras' fans of a kernel: (fanIn, fanOut).
     let private fans (spec: LayerSpec) (kernel: int[]) =

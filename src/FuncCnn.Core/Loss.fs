@@ -62,7 +62,7 @@ module Loss =
         | CategoricalCrossEntropy, Values t -> Nn.crossEntropyOneHot output t
         | CategoricalCrossEntropy, Labels labels ->
             let c = output.Dims.[output.Rank - 1]
-            let oneHot = Array.zeroCreate (labels.Length * c)
+            let oneHot = Array.zeroCreate (Shape.numel [| labels.Length; c |])
             labels |> Array.iteri (fun i l ->
                 if l < 0 || l >= c then Fail.value "cross_entropy: label %d at position %d is outside the %d classes" l i c
                 oneHot.[i * c + l] <- 1.0f)

@@ -83,7 +83,10 @@ module Architecture =
         resolveNames arch
         |> List.mapFold (fun shape (name, spec) ->
             let out = Layer.outputShape name spec shape
-            let count = Layer.parameterShapes spec shape |> List.sumBy (snd >> Shape.numel)
+            let count = Layer.parameterShapes spec shape |> List.sumBy (snd >> Shape.numel64)
+            if count > int64 Int32.MaxValue then
+                Fail.shape "layer '%s' (%s) would have %d parameters, more than a model can count (%d)" name (Layer.describe spec) count Int32.MaxValue
+            let count = int count
             { Name = name; Spec = spec; InputShape = shape; OutputShape = out; ParamCount = count }, out) (Array.copy inputShape)
         |> fst
 
@@ -204,11 +207,15 @@ module Model =
     /// The summary, counting as trainable the parameters `trainable` accepts (by path).
     let summaryWith (trainable: string -> bool) (model: Model) : Summary =
         let paths = ParamTree.leaves model.Params
+        // one pass over the parameters, grouped by layer name: linear in the number of layers
+        let untrainable = Collections.Generic.HashSet<string>()
+        for p, _ in paths do
+            if not (trainable p) then
+                untrainable.Add(match p.IndexOf '/' with -1 -> p | i -> p.Substring(0, i)) |> ignore
         let rows =
             model.Layers |> List.map (fun l ->
-                let mine = paths |> List.filter (fun (p, _) -> p.StartsWith(l.Name + "/"))
                 { Layer = l.Name; Type = Layer.typeName l.Spec; Shape = l.OutputShape; Count = l.ParamCount
-                  Trainable = mine |> List.forall (fun (p, _) -> trainable p) })
+                  Trainable = not (untrainable.Contains l.Name) })
         let total = ParamTree.count model.Params
         let trainableCount = paths |> List.sumBy (fun (p, t) -> if trainable p then t.Numel else 0)
         { Rows = rows; TotalParams = total; TrainableParams = trainableCount; NonTrainableParams = total - trainableCount }
@@ -231,9 +238,10 @@ module Model =
         let fmt (a: string, b: string, c: string) = a.PadRight w1 + "  " + b.PadRight w2 + "  " + c.PadLeft w3
         let sb = StringBuilder()
         sb.AppendLine(line '_').AppendLine(fmt header).AppendLine(line '=') |> ignore
+        let last = List.length rows - 1
         rows |> List.iteri (fun i r ->
             sb.AppendLine(fmt r) |> ignore
-            if i < rows.Length - 1 then sb.AppendLine(line '_') |> ignore)
+            if i < last then sb.AppendLine(line '_') |> ignore)
         sb.AppendLine(line '=')
           .AppendLine("Total params: " + n s.TotalParams)
           .AppendLine("Trainable params: " + n s.TrainableParams)

@@ -162,8 +162,8 @@ let mean (x: Tensor) =
 /// Splits a shape around an axis into (outer, size, inner) and the reduced shape.
 let private aroundAxis (op: string) (x: Tensor) (axis: int) (keepDims: bool) =
     let a = Shape.normalizeAxis op x.Dims axis
-    let outer = Array.fold (*) 1 x.Dims.[.. a - 1]
-    let inner = Array.fold (*) 1 x.Dims.[a + 1 ..]
+    let outer = Shape.numel x.Dims.[.. a - 1]
+    let inner = Shape.numel x.Dims.[a + 1 ..]
     let reduced =
         if keepDims then x.Dims |> Array.mapi (fun i d -> if i = a then 1 else d)
         else Array.append x.Dims.[.. a - 1] x.Dims.[a + 1 ..]
@@ -219,7 +219,7 @@ let reshape (shape: int[]) (x: Tensor) =
     let unknown = shape |> Array.filter (fun d -> d = -1) |> Array.length
     if unknown > 1 || shape |> Array.exists (fun d -> d < -1) then
         Fail.shape "reshape: target shape %s may have at most one -1 and no other negative dimension" (Shape.show shape)
-    let known = shape |> Array.filter (fun d -> d <> -1) |> Array.fold (*) 1
+    let known = shape |> Array.filter (fun d -> d <> -1) |> Shape.numel
     let resolved =
         if unknown = 1 then
             if known = 0 || x.Numel % known <> 0 then

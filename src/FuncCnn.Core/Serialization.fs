@@ -168,11 +168,32 @@ module Serialization =
             offset + t.Numel * 4) 0 |> ignore
         assemble (manifestJson saved parameters) blobs
 
+    /// How old a temporary file of ours must be before it counts as left behind by a killed save.
+    let StaleTempAge = TimeSpan.FromMinutes 10.0
+
+    /// Removes the temporary files a killed save of `full` left behind: only our own naming
+    /// (<file>.<32 hex digits>.tmp), only those older than StaleTempAge, and only when no one holds
+    /// them open (a save in progress keeps its file locked). Failures are ignored: this is tidying.
+    let cleanStaleTemps (full: string) =
+        try
+            let dir = Path.GetDirectoryName full
+            let name = Path.GetFileName full
+            let ours = Text.RegularExpressions.Regex("^" + Text.RegularExpressions.Regex.Escape name + @"\.[0-9a-f]{32}\.tmp$")
+            for f in Directory.EnumerateFiles(dir, name + ".*.tmp") do
+                if ours.IsMatch(Path.GetFileName f) && File.GetLastWriteTimeUtc f < DateTime.UtcNow - StaleTempAge then
+                    try
+                        using (new FileStream(f, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) ignore
+                        File.Delete f
+                    with :? IOException | :? UnauthorizedAccessException -> ()
+        with :? IOException | :? UnauthorizedAccessException | :? ArgumentException -> ()
+
     /// Writes the model file atomically: a temporary file next to the target, flushed to disk,
-    /// then renamed over it. If anything fails the previous file is untouched.
+    /// then renamed over it. If anything fails the previous file is untouched. Temporary files
+    /// that an earlier, killed save left behind are removed (see cleanStaleTemps).
     let save (path: string) (saved: SavedModel) : unit =
         let bytes = toBytes saved
         let full = Path.GetFullPath path
+        cleanStaleTemps full
         let tmp = full + "." + Guid.NewGuid().ToString("N") + ".tmp"
         try
             try
@@ -191,16 +212,90 @@ module Serialization =
 
     // ---- reading
 
-    let private prop file (e: JsonElement) (name: string) =
-        match e.TryGetProperty name with
-        | true, v -> v
-        | _ -> fail file "the manifest has no '%s'%s" name (match e.TryGetProperty "name" with | true, n -> sprintf " in layer '%s'" (n.GetString()) | _ -> "")
+    // The manifest is checked against its schema as it is read: every field's JSON type and range,
+    // so a wrong type, a fractional or huge number, or a null name is a ModelFileException naming
+    // the file and the field (e.g. "layers[2].kernel[0]"), never a raw .NET message.
 
-    let private ints file (e: JsonElement) name = (prop file e name).EnumerateArray() |> Seq.map (fun v -> v.GetInt32()) |> Array.ofSeq
-    let private pair file e name =
-        match ints file e name with
+    /// A manifest value and where it is ("layers[2].filters").
+    [<Struct>]
+    type private At = { Field: string; Value: JsonElement }
+
+    let private describe (v: JsonElement) =
+        let raw = try v.GetRawText() with :? InvalidOperationException -> "(not valid UTF-8)"
+        let raw = if raw.Length > 40 then raw.Substring(0, 40) + "..." else raw
+        match v.ValueKind with
+        | JsonValueKind.String -> sprintf "the string %s" raw
+        | JsonValueKind.Number -> sprintf "the number %s" raw
+        | JsonValueKind.True | JsonValueKind.False -> sprintf "the boolean %s" raw
+        | JsonValueKind.Null -> "null"
+        | JsonValueKind.Array -> "an array"
+        | JsonValueKind.Object -> "an object"
+        | _ -> "nothing"
+
+    let private bad file (a: At) (want: string) : 'a =
+        fail file "manifest field '%s' must be %s, found %s" a.Field want (describe a.Value)
+
+    let private root (e: JsonElement) = { Field = "(root)"; Value = e }
+
+    let private child (a: At) (name: string) = if a.Field = "(root)" then name else a.Field + "." + name
+
+    let private tryProp file (a: At) (name: string) =
+        if a.Value.ValueKind <> JsonValueKind.Object then bad file a "an object"
+        match a.Value.TryGetProperty name with
+        | true, v -> Some { Field = child a name; Value = v }
+        | _ -> None
+
+    let private prop file (a: At) (name: string) =
+        match tryProp file a name with
+        | Some v -> v
+        | None -> fail file "the manifest has no '%s'" (child a name)
+
+    let private items file (a: At) =
+        if a.Value.ValueKind <> JsonValueKind.Array then bad file a "an array"
+        [ for i, v in Seq.indexed (a.Value.EnumerateArray()) -> { Field = sprintf "%s[%d]" a.Field i; Value = v } ]
+
+    let private str file (a: At) =
+        if a.Value.ValueKind <> JsonValueKind.String then bad file a "a string"
+        try a.Value.GetString()
+        with :? InvalidOperationException -> fail file "manifest field '%s' is not valid UTF-8 text" a.Field
+
+    let private int32Of file (a: At) =
+        match a.Value.ValueKind with
+        | JsonValueKind.Number ->
+            match a.Value.TryGetInt32() with
+            | true, v -> v
+            | _ -> bad file a "a whole number in the 32-bit range"
+        | _ -> bad file a "a whole number"
+
+    let private floatOf file (a: At) =
+        match a.Value.ValueKind with
+        | JsonValueKind.Number ->
+            match a.Value.TryGetDouble() with
+            | true, v when Double.IsFinite v -> v
+            | _ -> bad file a "a finite number"
+        | _ -> bad file a "a number"
+
+    let private boolOf file (a: At) =
+        match a.Value.ValueKind with
+        | JsonValueKind.True -> true
+        | JsonValueKind.False -> false
+        | _ -> bad file a "true or false"
+
+    let private ints file (a: At) name = prop file a name |> items file |> List.map (int32Of file) |> Array.ofList
+
+    /// A shape: whole numbers, each at least `least` (1 for sizes; -1 allowed in a reshape target).
+    let private shapeOf file (a: At) name (least: int) =
+        let at = prop file a name
+        let dims = items file at |> List.map (fun d ->
+            let v = int32Of file d
+            if v < least then bad file d (if least = 1 then "a positive size" else sprintf "a size of at least %d" least)
+            v)
+        Array.ofList dims
+
+    let private pair file (a: At) name =
+        match ints file a name with
         | [| a; b |] -> a, b
-        | other -> fail file "'%s' must be two numbers, got %s" name (Shape.show other)
+        | other -> fail file "manifest field '%s' must be two numbers, got %s" (child a name) (Shape.show other)
 
     let private activationOf file (s: string) =
         match s with
@@ -218,16 +313,19 @@ module Serialization =
         | "glorot_normal" -> GlorotNormal
         | "he_normal" -> HeNormal
         | "he_uniform" -> HeUniform
-        | c when c.StartsWith "constant:" -> Constant(Single.Parse(c.Substring 9, Globalization.CultureInfo.InvariantCulture))
+        | c when c.StartsWith "constant:" ->
+            match Single.TryParse(c.Substring 9, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+            | true, v when Single.IsFinite v -> Constant v
+            | _ -> fail file "initializer '%s' is not a finite constant" c
         | other -> fail file "unknown initializer '%s'" other
 
-    let private layerOf file (e: JsonElement) : LayerSpec =
-        let str name = (prop file e name).GetString()
+    let private layerOf file (e: At) : LayerSpec =
+        let str name = str file (prop file e name)
         let name = Some(str "name")
         let conv () : ConvSpec =
-            { Name = name; Filters = (prop file e "filters").GetInt32(); Kernel = pair file e "kernel"; Strides = pair file e "strides"
+            { Name = name; Filters = int32Of file (prop file e "filters"); Kernel = pair file e "kernel"; Strides = pair file e "strides"
               Padding = (match str "padding" with "valid" -> Padding.Valid | "same" -> Padding.Same | p -> fail file "unknown padding '%s'" p)
-              Activation = activationOf file (str "activation"); UseBias = (prop file e "useBias").GetBoolean()
+              Activation = activationOf file (str "activation"); UseBias = boolOf file (prop file e "useBias")
               KernelInit = initOf file (str "kernelInitializer"); BiasInit = initOf file (str "biasInitializer") }
         let pool () = { PoolName = name; PoolSize = pair file e "poolSize"; PoolStrides = pair file e "strides" }
         match str "type" with
@@ -236,58 +334,80 @@ module Serialization =
         | "MaxPooling2D" -> MaxPool2D(pool ())
         | "AveragePooling2D" -> AvgPool2D(pool ())
         | "Dense" ->
-            Dense { DenseName = name; Units = (prop file e "units").GetInt32(); DenseActivation = activationOf file (str "activation")
-                    DenseUseBias = (prop file e "useBias").GetBoolean()
+            Dense { DenseName = name; Units = int32Of file (prop file e "units"); DenseActivation = activationOf file (str "activation")
+                    DenseUseBias = boolOf file (prop file e "useBias")
                     DenseKernelInit = initOf file (str "kernelInitializer"); DenseBiasInit = initOf file (str "biasInitializer") }
-        | "Dropout" -> Dropout(name, float32 ((prop file e "rate").GetDouble()))
+        | "Dropout" -> Dropout(name, float32 (floatOf file (prop file e "rate")))
         | "Flatten" -> Flatten name
-        | "Reshape" -> Reshape(name, ints file e "targetShape")
+        | "Reshape" -> Reshape(name, shapeOf file e "targetShape" -1)
         | "Activation" -> ActivationLayer(name, activationOf file (str "activation"))
         | other -> fail file "unknown layer type '%s'" other
 
-    let private optionalFloat (e: JsonElement) (name: string) =
-        match e.TryGetProperty name with
-        | true, v when v.ValueKind = JsonValueKind.Number -> Some(v.GetDouble())
-        | _ -> None
+    let private optionalFloat file (e: At) (name: string) =
+        match tryProp file e name with
+        | Some v when v.Value.ValueKind = JsonValueKind.Null -> None
+        | Some v -> Some(floatOf file v)
+        | None -> None
 
-    let private historyOf file (training: JsonElement) =
-        match training.TryGetProperty "history" with
-        | true, h ->
-            [ for e in h.EnumerateArray() ->
-                { Epoch = (prop file e "epoch").GetInt32()
-                  TrainLoss = (prop file e "trainLoss").GetDouble()
-                  TrainAccuracy = optionalFloat e "trainAccuracy"
-                  ValLoss = optionalFloat e "valLoss"
-                  ValAccuracy = optionalFloat e "valAccuracy"
-                  LearningRate = float32 ((prop file e "learningRate").GetDouble())
-                  Seconds = (prop file e "seconds").GetDouble()
-                  Complete = (match e.TryGetProperty "complete" with
-                              | true, c when c.ValueKind = JsonValueKind.False -> false
-                              | _ -> true) } ]
-        | _ -> []
+    let private historyOf file (training: At) =
+        match tryProp file training "history" with
+        | Some h ->
+            [ for e in items file h ->
+                { Epoch = int32Of file (prop file e "epoch")
+                  TrainLoss = floatOf file (prop file e "trainLoss")
+                  TrainAccuracy = optionalFloat file e "trainAccuracy"
+                  ValLoss = optionalFloat file e "valLoss"
+                  ValAccuracy = optionalFloat file e "valAccuracy"
+                  LearningRate = float32 (floatOf file (prop file e "learningRate"))
+                  Seconds = floatOf file (prop file e "seconds")
+                  Complete = (match tryProp file e "complete" with Some c -> boolOf file c | None -> true) } ]
+        | None -> []
+
+    /// Checks magic, version and the declared manifest length against the `available` bytes
+    /// (the file's length when known); returns the manifest length. Needs only the first 12 bytes.
+    let private checkHeader (file: string) (head: byte[]) (available: int64 option) =
+        if head.Length < 4 || not (ReadOnlySpan(head, 0, 4).SequenceEqual(ReadOnlySpan magic)) then
+            fail file "not a FuncCnn model file (the first bytes are not \"FCNN\")"
+        if head.Length < headerSize then fail file "the file is truncated (%d bytes, not even a header)" head.Length
+        let version = BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(head, 4, 4))
+        if version > Version then fail file "format version %d is newer than this library reads (version %d); update FuncCnn" version Version
+        if version = 0u then fail file "format version 0 is not valid"
+        let manifestLength = int64 (BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(head, 8, 4)))
+        let needed = int64 headerSize + manifestLength + int64 checksumSize
+        match available with
+        | Some length when needed > length ->
+            fail file "the file is truncated: its manifest alone needs %d bytes but the file has %d" needed length
+        | _ -> ()
+        if needed > int64 Array.MaxLength then fail file "the manifest declares %d bytes, more than a model file can hold" manifestLength
+        int manifestLength
+
+    /// The parameters the manifest lists (path, shape) and the bytes their blobs take, every
+    /// shape checked (no negative size, no element count beyond one tensor) before anything is
+    /// allocated for it.
+    let private declaredParameters (file: string) (doc: JsonElement) =
+        let parameters =
+            [ for p in items file (prop file (root doc) "parameters") -> str file (prop file p "path"), shapeOf file p "shape" 0 ]
+        // counted in 64 bits: a shape whose element count wraps around in 32 bits is refused here,
+        // before anything is allocated, and never reaches a kernel
+        for path, s in parameters do
+            let n = Shape.numel64 s
+            if n > Shape.MaxElements then
+                fail file "parameter '%s' has shape %s in the manifest: %s elements, more than one tensor can hold (%d)"
+                    path (Shape.show s) (if n = Int64.MaxValue then "over 9e18" else string n) Shape.MaxElements
+        let blobBytes = parameters |> List.fold (fun (acc: int64) (_, s) -> min (Int64.MaxValue / 2L) (acc + Shape.numel64 s * 4L)) 0L
+        parameters, blobBytes
+
+    let private parseManifest (file: string) (bytes: byte[]) (offset: int) (length: int) =
+        try JsonDocument.Parse(ReadOnlyMemory(bytes, offset, length))
+        with :? JsonException as e -> raise (ModelFileException(file, "the manifest is not valid JSON: " + e.Message, e))
 
     /// Reads a model from a file's bytes; `name` is used in error messages.
     let ofBytes (name: string) (bytes: byte[]) : SavedModel =
         let file = name
-        if bytes.Length < 4 || not (ReadOnlySpan(bytes, 0, 4).SequenceEqual(ReadOnlySpan magic)) then
-            fail file "not a FuncCnn model file (the first bytes are not \"FCNN\")"
-        if bytes.Length < headerSize then fail file "the file is truncated (%d bytes, not even a header)" bytes.Length
-        let version = BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(bytes, 4, 4))
-        if version > Version then fail file "format version %d is newer than this library reads (version %d); update FuncCnn" version Version
-        if version = 0u then fail file "format version 0 is not valid"
-        let manifestLength = int64 (BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(bytes, 8, 4)))
-        if int64 headerSize + manifestLength + int64 checksumSize > int64 bytes.Length then
-            fail file "the file is truncated: its manifest alone needs %d bytes but the file has %d" (int64 headerSize + manifestLength + int64 checksumSize) bytes.Length
-        let manifestEnd = headerSize + int manifestLength
-        use doc =
-            try JsonDocument.Parse(ReadOnlyMemory(bytes, headerSize, int manifestLength))
-            with :? JsonException as e -> raise (ModelFileException(file, "the manifest is not valid JSON: " + e.Message, e))
-        let root = doc.RootElement
-        let parameters =
-            try [ for p in (prop file root "parameters").EnumerateArray() -> (prop file p "path").GetString(), ints file p "shape" ]
-            with :? InvalidOperationException as e -> raise (ModelFileException(file, "the manifest's parameter list is malformed: " + e.Message, e))
-        if parameters |> List.exists (fun (_, s) -> s |> Array.exists (fun d -> d < 0)) then fail file "a parameter shape in the manifest is negative"
-        let blobBytes = parameters |> List.sumBy (fun (_, s) -> int64 (Shape.numel s) * 4L)
+        let manifestLength = checkHeader file (if bytes.Length >= headerSize then Array.sub bytes 0 headerSize else bytes) (Some(int64 bytes.Length))
+        let manifestEnd = headerSize + manifestLength
+        use doc = parseManifest file bytes headerSize manifestLength
+        let parameters, blobBytes = declaredParameters file doc.RootElement
         let expectedLength = int64 manifestEnd + blobBytes + int64 checksumSize
         if expectedLength > int64 bytes.Length then
             fail file "the file is truncated: the manifest describes %d bytes but the file has %d" expectedLength bytes.Length
@@ -298,10 +418,9 @@ module Serialization =
         if not (ReadOnlySpan(actual).SequenceEqual(ReadOnlySpan(bytes, hashed, checksumSize))) then
             fail file "checksum mismatch: the file is corrupted"
         // Rebuild the architecture from data and check every shape against the manifest.
-        let inputShape = ints file root "inputShape"
-        let specs =
-            try [ for l in (prop file root "layers").EnumerateArray() -> layerOf file l ]
-            with :? InvalidOperationException | :? FormatException as e -> raise (ModelFileException(file, "a layer in the manifest is malformed: " + e.Message, e))
+        let top = root doc.RootElement
+        let inputShape = shapeOf file top "inputShape" 1
+        let specs = [ for l in items file (prop file top "layers") -> layerOf file l ]
         let layers =
             try Architecture.infer inputShape { Specs = specs }
             with :? FuncCnnException as e -> raise (ModelFileException(file, "the manifest's architecture does not build: " + e.Message, e))
@@ -328,23 +447,71 @@ module Serialization =
                 let mine, rest = List.splitAt names.Length ts
                 (l.Name, Branch(List.zip names (mine |> List.map Leaf))), rest) tensors
             |> fst
-        let training = match root.TryGetProperty "training" with | true, t -> Some t | _ -> None
+        let training = tryProp file top "training"
         { Model = { Layers = layers; InputShape = inputShape; OutputShape = (List.last layers).OutputShape; Params = Branch tree }
           ClassNames =
-            (match root.TryGetProperty "classNames" with
-             | true, c -> [| for v in c.EnumerateArray() -> v.GetString() |]
-             | _ -> [||])
+            (match tryProp file top "classNames" with
+             | Some c -> [| for v in items file c -> str file v |]
+             | None -> [||])
           History = training |> Option.map (historyOf file) |> Option.defaultValue []
           Metadata =
             training
-            |> Option.bind (fun t -> match t.TryGetProperty "metadata" with | true, m -> Some m | _ -> None)
-            |> Option.map (fun m -> m.EnumerateObject() |> Seq.map (fun p -> p.Name, p.Value.GetString()) |> Map.ofSeq)
+            |> Option.bind (fun t -> tryProp file t "metadata")
+            |> Option.map (fun m ->
+                if m.Value.ValueKind <> JsonValueKind.Object then bad file m "an object"
+                m.Value.EnumerateObject() |> Seq.map (fun p ->
+                    let key = try p.Name with :? InvalidOperationException -> fail file "a key of manifest field '%s' is not valid UTF-8 text" m.Field
+                    key, str file { Field = m.Field + "." + key; Value = p.Value }) |> Map.ofSeq)
             |> Option.defaultValue Map.empty }
 
-    /// Reads a model file, checking magic, version, length, checksum and every shape.
+    /// Reads exactly n bytes of a stream into a buffer that grows with the data that actually
+    /// arrives (1 MB at a time), so a size declared in a header cannot allocate what is not there.
+    let private readDeclared (file: string) (stream: Stream) (n: int) (what: string) : byte[] =
+        let mutable buf = Array.zeroCreate (min n (1 <<< 20))
+        let mutable got = 0
+        let mutable ended = false
+        while not ended && got < n do
+            if got = buf.Length then
+                let bigger = Array.zeroCreate (int (min (int64 n) (2L * int64 buf.Length)))
+                Buffer.BlockCopy(buf, 0, bigger, 0, got)
+                buf <- bigger
+            let want = buf.Length - got
+            let k = stream.ReadAtLeast(Span(buf, got, want), want, false)
+            got <- got + k
+            if k < want then ended <- true
+        if got < n then fail file "the file is truncated: %s needs %d bytes, the file has %d" what n got
+        buf
+
+    /// Reads a model file, checking magic, version, length, checksum and every shape. The header
+    /// is checked first and nothing beyond what it and the manifest declare is ever read, so a
+    /// huge file, a device such as /dev/zero or a lying header fails fast with little memory.
     let load (path: string) : SavedModel =
         let bytes =
-            try File.ReadAllBytes path
+            try
+                use fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
+                let known = if fs.CanSeek && fs.Length > 0L then Some fs.Length else None
+                let head = Array.zeroCreate headerSize
+                let got = fs.ReadAtLeast(Span head, headerSize, false)
+                let manifestLength = checkHeader path (Array.sub head 0 got) known
+                let manifest = readDeclared path fs manifestLength "the manifest"
+                let blobBytes =
+                    use doc = parseManifest path manifest 0 manifestLength
+                    snd (declaredParameters path doc.RootElement)
+                let total = int64 headerSize + int64 manifestLength + blobBytes + int64 checksumSize
+                match known with
+                | Some length when total > length ->
+                    fail path "the file is truncated: the manifest describes %d bytes but the file has %d" total length
+                | Some length when total < length ->
+                    fail path "the file has %d bytes after its checksum; it is not a single model file" (length - total)
+                | _ -> ()
+                if total > int64 Array.MaxLength then fail path "the manifest describes %d bytes, more than a model file can hold" total
+                let rest = readDeclared path fs (int (blobBytes + int64 checksumSize)) "the parameters and checksum"
+                if known.IsNone && fs.ReadByte() >= 0 then fail path "the file has bytes after its checksum; it is not a single model file"
+                let all = Array.zeroCreate (int total)
+                Buffer.BlockCopy(head, 0, all, 0, headerSize)
+                Buffer.BlockCopy(manifest, 0, all, headerSize, manifestLength)
+                Buffer.BlockCopy(rest, 0, all, headerSize + manifestLength, rest.Length)
+                all
             with :? IOException | :? UnauthorizedAccessException as e -> raise (ModelFileException(path, "could not be read: " + e.Message, e))
         ofBytes path bytes
 

@@ -2,16 +2,41 @@
 /// op's error message names the op, what it received and what it needs.
 module FuncCnn.Core.Shape
 
+open System
 open FuncCnn
 
 /// "[8,3,28,28]"
 let show (shape: int[]) = "[" + (shape |> Array.map string |> String.concat ",") + "]"
 
-/// Number of elements (1 for a scalar, shape []).
-let numel (shape: int[]) = Array.fold (*) 1 shape
+/// The most elements one tensor (one .NET array) may hold.
+let MaxElements = int64 Array.MaxLength
+
+/// The product of the sizes in 64 bits, saturating at Int64.MaxValue (never wraps); 0 when a size is 0.
+let numel64 (shape: int[]) =
+    if shape |> Array.exists (fun d -> d = 0) then 0L
+    else shape |> Array.fold (fun (acc: int64) d ->
+        let d = int64 d
+        if d < 0L || acc < 0L then -1L
+        elif acc > Int64.MaxValue / d then Int64.MaxValue
+        else acc * d) 1L
+
+/// Fails with a ShapeException naming `what` and the shape unless `count` elements fit one tensor.
+let requireFits (what: string) (shape: int[]) (count: int64) =
+    if count > MaxElements then
+        Fail.shape "%s: shape %s has %s elements, more than one tensor can hold (%d)"
+            what (show shape) (if count = Int64.MaxValue then "over 9e18" else string count) MaxElements
+
+/// Number of elements (1 for a scalar, shape []). A shape with a negative size or more elements
+/// than one tensor can hold is a ShapeException: the product never wraps around.
+let numel (shape: int[]) =
+    let n = numel64 shape
+    if n < 0L then Fail.shape "shape %s has a negative size" (show shape)
+    requireFits "numel" shape n
+    int n
 
 /// Row-major strides.
 let strides (shape: int[]) =
+    numel shape |> ignore
     let s = Array.zeroCreate shape.Length
     let mutable acc = 1
     for i in shape.Length - 1 .. -1 .. 0 do
@@ -50,9 +75,10 @@ module Padding2d =
 
     /// Keras' "same" rule: output = ceil(input / stride); the odd pixel of padding goes bottom/right.
     let same (inH: int, inW: int) (kh: int, kw: int) (sh: int, sw: int) =
-        let total inn k s =
-            let outn = (inn + s - 1) / s
-            max 0 ((outn - 1) * s + k - inn)
+        let total (inn: int) (k: int) (s: int) =
+            let inn, k, s = int64 inn, int64 k, int64 s
+            let outn = (inn + s - 1L) / s
+            int (min (int64 Int32.MaxValue) (max 0L ((outn - 1L) * s + k - inn)))
         let th, tw = total inH kh sh, total inW kw sw
         { Top = th / 2; Bottom = th - th / 2; Left = tw / 2; Right = tw - tw / 2 }
 
@@ -68,6 +94,23 @@ type Conv2dGeometry =
 let private checkStride op (sh, sw) =
     if sh < 1 || sw < 1 then Fail.value "%s: stride must be at least 1, got [%d,%d]" op sh sw
 
+/// Every buffer a conv2d kernel forms (input, weight, output, the im2col columns and the direct
+/// kernel's padded planes), counted in 64 bits: a geometry whose buffers do not fit one tensor
+/// is refused here, so no kernel ever computes a wrapped-around size or offset.
+let private checkConvSizes (op: string) (x: int[]) (w: int[]) (n: int, c: int, k: int, kh: int, kw: int, oh: int64, ow: int64) =
+    let out = [| n; k; int (min oh (int64 Int32.MaxValue)); int (min ow (int64 Int32.MaxValue)) |]
+    let count (dims: int64 list) =
+        dims |> List.fold (fun (acc: int64) d -> if d <> 0L && acc > Int64.MaxValue / d then Int64.MaxValue else acc * d) 1L
+    requireFits (op + " input") x (numel64 x)
+    requireFits (op + " kernel") w (numel64 w)
+    let fits what (v: int64) =
+        if v > MaxElements then
+            Fail.shape "%s: input %s with kernel %s needs %s of %s elements, more than one tensor can hold (%d)"
+                op (show x) (show w) what (if v = Int64.MaxValue then "over 9e18" else string v) MaxElements
+    fits (sprintf "an output %s" (show out)) (count [ int64 n; int64 k; oh; ow ])
+    fits "a work buffer" (count [ int64 c; int64 kh; int64 kw; oh; ow ])
+    fits "a padded work buffer" (count [ int64 c; oh + int64 kh; ow + int64 kw + 64L ])
+
 /// Output geometry of conv2d, or an error naming what does not fit.
 let conv2d (x: int[]) (w: int[]) (sh: int, sw: int) (pad: Padding2d) =
     let op = "conv2d"
@@ -78,14 +121,18 @@ let conv2d (x: int[]) (w: int[]) (sh: int, sw: int) (pad: Padding2d) =
         Fail.value "%s: padding must not be negative, got [%d,%d,%d,%d]" op pad.Top pad.Bottom pad.Left pad.Right
     if x.[1] <> w.[1] then
         Fail.shape "%s: input %s has %d channels but the kernel %s expects %d" op (show x) x.[1] (show w) w.[1]
-    let ph = x.[2] + pad.Top + pad.Bottom
-    let pw = x.[3] + pad.Left + pad.Right
-    if ph < w.[2] || pw < w.[3] then
+    let ph = int64 x.[2] + int64 pad.Top + int64 pad.Bottom
+    let pw = int64 x.[3] + int64 pad.Left + int64 pad.Right
+    if ph < int64 w.[2] || pw < int64 w.[3] then
         Fail.shape "%s: input %s padded to %dx%d is smaller than the kernel %s (%dx%d)" op (show x) ph pw (show w) w.[2] w.[3]
+    let oh, ow = (ph - int64 w.[2]) / int64 sh + 1L, (pw - int64 w.[3]) / int64 sw + 1L
+    checkConvSizes op x w (x.[0], x.[1], w.[0], w.[2], w.[3], oh, ow)
+    if ph > int64 Int32.MaxValue || pw > int64 Int32.MaxValue then
+        Fail.shape "%s: input %s padded to %dx%d is larger than a tensor dimension can be" op (show x) ph pw
     { N = x.[0]; C = x.[1]; H = x.[2]; W = x.[3]
       K = w.[0]; KH = w.[2]; KW = w.[3]; SH = sh; SW = sw
       PadTop = pad.Top; PadLeft = pad.Left
-      OH = (ph - w.[2]) / sh + 1; OW = (pw - w.[3]) / sw + 1 }
+      OH = int oh; OW = int ow }
 
 let private checkConvTransposeInput (x: int[]) (w: int[]) (sh: int, sw: int) =
     let op = "conv_transpose2d"
@@ -97,7 +144,14 @@ let private checkConvTransposeInput (x: int[]) (w: int[]) (sh: int, sw: int) =
 
 /// The conv2d whose input gradient a transposed convolution is: its input is our output
 /// [N, Cout, outH, outW] and its output is our input.
-let private transposedGeometry (x: int[]) (w: int[]) (sh: int, sw: int) (padTop: int, padLeft: int) (outH: int, outW: int) =
+let private transposedGeometry (x: int[]) (w: int[]) (sh: int, sw: int) (padTop: int, padLeft: int) (outH: int64, outW: int64) =
+    // the conv2d this is the gradient of: its input is our output [N, Cout, outH, outW]
+    let outShape = [| x.[0]; w.[1]; int (min outH (int64 Int32.MaxValue)); int (min outW (int64 Int32.MaxValue)) |]
+    requireFits "conv_transpose2d output" outShape (numel64 outShape)
+    if outH > int64 Int32.MaxValue || outW > int64 Int32.MaxValue then
+        Fail.shape "conv_transpose2d: input %s with kernel %s gives an output %dx%d, larger than a tensor dimension can be" (show x) (show w) outH outW
+    checkConvSizes "conv_transpose2d" outShape [| w.[0]; w.[1]; w.[2]; w.[3] |] (x.[0], w.[1], w.[0], w.[2], w.[3], int64 x.[2], int64 x.[3])
+    let outH, outW = int outH, int outW
     { N = x.[0]; C = w.[1]; H = outH; W = outW
       K = w.[0]; KH = w.[2]; KW = w.[3]; SH = sh; SW = sw
       PadTop = padTop; PadLeft = padLeft
@@ -111,9 +165,9 @@ let convTranspose2d (x: int[]) (w: int[]) (sh: int, sw: int) (ph: int, pw: int) 
     if ph < 0 || pw < 0 then Fail.value "%s: padding must not be negative, got [%d,%d]" op ph pw
     if oph < 0 || opw < 0 || oph >= sh || opw >= sw then
         Fail.value "%s: output_padding [%d,%d] must be non-negative and smaller than the stride [%d,%d]" op oph opw sh sw
-    let outH = (x.[2] - 1) * sh - 2 * ph + w.[2] + oph
-    let outW = (x.[3] - 1) * sw - 2 * pw + w.[3] + opw
-    if outH < 1 || outW < 1 then
+    let outH = (int64 x.[2] - 1L) * int64 sh - 2L * int64 ph + int64 w.[2] + int64 oph
+    let outW = (int64 x.[3] - 1L) * int64 sw - 2L * int64 pw + int64 w.[3] + int64 opw
+    if outH < 1L || outW < 1L then
         Fail.shape "%s: input %s with kernel %s, stride [%d,%d] and padding [%d,%d] gives an empty output %dx%d" op (show x) (show w) sh sw ph pw outH outW
     transposedGeometry x w (sh, sw) (ph, pw) (outH, outW)
 
@@ -123,7 +177,7 @@ let convTranspose2d (x: int[]) (w: int[]) (sh: int, sw: int) (ph: int, pw: int) 
 let convTranspose2dSame (x: int[]) (w: int[]) (sh: int, sw: int) =
     checkConvTransposeInput x w (sh, sw)
     let padBefore k s = max 0 ((k - s + 1) / 2)
-    transposedGeometry x w (sh, sw) (padBefore w.[2] sh, padBefore w.[3] sw) (x.[2] * sh, x.[3] * sw)
+    transposedGeometry x w (sh, sw) (padBefore w.[2] sh, padBefore w.[3] sw) (int64 x.[2] * int64 sh, int64 x.[3] * int64 sw)
 
 /// TensorFlow's "same" for conv2d_transpose (what Keras' Conv2DTranspose computes): out = in * stride,
 /// the gradient of a "same" conv2d, so of the k - stride pixels of padding the odd one is at the
@@ -131,7 +185,7 @@ let convTranspose2dSame (x: int[]) (w: int[]) (sh: int, sw: int) =
 let convTranspose2dSameTf (x: int[]) (w: int[]) (sh: int, sw: int) =
     checkConvTransposeInput x w (sh, sw)
     let padBefore k s = max 0 (k - s) / 2
-    transposedGeometry x w (sh, sw) (padBefore w.[2] sh, padBefore w.[3] sw) (x.[2] * sh, x.[3] * sw)
+    transposedGeometry x w (sh, sw) (padBefore w.[2] sh, padBefore w.[3] sw) (int64 x.[2] * int64 sh, int64 x.[3] * int64 sw)
 
 /// Pooling geometry: no padding, floor mode (a partial window at the edge is dropped).
 type Pool2dGeometry =
@@ -143,5 +197,6 @@ let pool2d (op: string) (x: int[]) (kh: int, kw: int) (sh: int, sw: int) =
     checkStride op (sh, sw)
     if x.[2] < kh || x.[3] < kw then
         Fail.shape "%s: input %s is smaller than the %dx%d window" op (show x) kh kw
+    requireFits op x (numel64 x)
     { N = x.[0]; C = x.[1]; H = x.[2]; W = x.[3]; KH = kh; KW = kw; SH = sh; SW = sw
       OH = (x.[2] - kh) / sh + 1; OW = (x.[3] - kw) / sw + 1 }

@@ -68,6 +68,106 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Funccnn("--help").ExitCode);
     }
 
+    private static void OneLineNaming(Run r, params string[] fragments)
+    {
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Err}");
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"one line expected, got:\n{r.Err}");
+        foreach (var f in fragments) Assert.Contains(f, r.Err);
+        NoStackTrace(r);
+    }
+
+    [Fact]
+    public void Bad_option_values_exit_2_with_one_line_naming_option_value_and_range()
+    {
+        foreach (var v in new[] { "0", "-1", "NaN", "Infinity", "1e300" })
+            OneLineNaming(Funccnn("train", "--dataset", "letters", "--model", "o-vs-x", "--lr", v), "--lr", v == "1e300" ? "1E+300" : v, "above 0");
+        foreach (var v in new[] { "1.5", "NaN", "-0.1", "1" })
+            OneLineNaming(Funccnn("train", "--dataset", "letters", "--model", "o-vs-x", "--validation-split", v), "--validation-split", v, "[0, 1)");
+        OneLineNaming(Funccnn("train", "--epochs", "many"), "--epochs", "many");
+        OneLineNaming(Funccnn("train", "--batch", "0"), "--batch", "0", "at least 1");
+    }
+
+    [Fact]
+    public void An_unknown_command_is_named_with_the_list_of_commands_and_help_lists_them()
+    {
+        var unknown = Funccnn("frobnicate");
+        OneLineNaming(unknown, "unknown command 'frobnicate'", "train", "eval", "predict", "summary");
+        Assert.DoesNotContain("Required command", unknown.Err);
+        OneLineNaming(Funccnn(), "no command given", "train");
+        var help = Funccnn("--help");
+        Assert.Equal(0, help.ExitCode);
+        foreach (var c in new[] { "train", "eval", "predict", "summary", "bench", "demo", "report", "import", "export" })
+            Assert.Contains(c, help.Out);
+    }
+
+    [Fact]
+    public void An_unwritable_out_fails_before_training()
+    {
+        File.WriteAllText(Path.Combine(_dir.FullName, "taken"), "a file in the way");
+        var r = Funccnn("train", "--model", "fashion-dense", "--dataset", "mnist", "--data", MnistFolder, "--limit", "256", "--test-limit", "10", "--epochs", "1", "--out", "taken");
+        OneLineNaming(r, "--out", "taken", "is a file");
+        Assert.DoesNotContain("epoch 1/1", r.Out);
+        Directory.CreateDirectory(Path.Combine(_dir.FullName, "run", "model.fcnn"));
+        var dir = Funccnn("train", "--model", "fashion-dense", "--dataset", "mnist", "--data", MnistFolder, "--limit", "256", "--test-limit", "10", "--epochs", "1", "--out", "run");
+        OneLineNaming(dir, "--out", "model.fcnn");
+        Assert.DoesNotContain("epoch 1/1", dir.Out);
+    }
+
+    private static void Interrupt(Process p)
+    {
+        using var kill = Process.Start("kill", ["-INT", p.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
+    [Fact]
+    public async Task Ctrl_c_during_the_test_evaluation_keeps_the_trained_model()
+    {
+        using var p = Start(["train", "--model", "seed-cnn", "--dataset", "mnist", "--data", MnistFolder, "--limit", "256", "--epochs", "1", "--out", "eval-interrupted"]);
+        var err = p.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        string? line;
+        bool evaluating = false;
+        while ((line = p.StandardOutput.ReadLine()) != null)
+        {
+            output.AppendLine(line);
+            if (line.StartsWith("saved the model; evaluating")) { evaluating = true; break; }
+        }
+        Assert.True(evaluating, $"no 'evaluating' line: {output}");
+        Interrupt(p);
+        output.Append(p.StandardOutput.ReadToEnd());
+        Assert.True(p.WaitForExit(60_000));
+        var errors = await err;
+        Assert.True(p.ExitCode is 130 or 0, $"exit {p.ExitCode}: {errors}\n{output}");
+        if (p.ExitCode == 130) Assert.Contains("interrupted during the test evaluation", errors);
+        var run = Path.Combine(_dir.FullName, "eval-interrupted");
+        Assert.Equal(10, Model.Load(Path.Combine(run, "model.fcnn")).ClassNames.Count);
+        Assert.True(File.Exists(Path.Combine(run, "history.json")));
+    }
+
+    [Fact]
+    public async Task Repeated_ctrl_c_waits_for_the_save_and_says_so()
+    {
+        using var p = Start(["train", "--model", "fashion-dense", "--dataset", "mnist", "--data", MnistFolder, "--limit", "20000", "--epochs", "500", "--batch", "64", "--out", "hammered"]);
+        var err = p.StandardError.ReadToEndAsync();
+        var rest = Task.Run(async () =>
+        {
+            string? l;
+            while ((l = await p.StandardOutput.ReadLineAsync()) != null && !l.StartsWith("epoch 1/500")) { }
+            // the first Ctrl+C stops training; the next ones land while the run is being saved
+            for (int i = 0; i < 400 && !p.HasExited; i++) { Interrupt(p); await Task.Delay(10); }
+            return await p.StandardOutput.ReadToEndAsync();
+        });
+        Assert.True(p.WaitForExit(120_000));
+        var output = await rest;
+        var errors = await err;
+        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {errors}\n{output}");
+        Assert.Contains("waiting for it to finish", errors);
+        var run = Path.Combine(_dir.FullName, "hammered");
+        Assert.Equal(10, Model.Load(Path.Combine(run, "model.fcnn")).ClassNames.Count);
+        Assert.True(TrainingHistory.FromJson(File.ReadAllText(Path.Combine(run, "history.json"))).Cancelled);
+    }
+
     [Fact]
     public void Failures_exit_1_with_the_cause_and_no_stack_trace()
     {

@@ -18,10 +18,23 @@ internal static class UseBridge
             throw new InvalidValueException($"{what} needs a classifier (an output of class scores), but this model's output has shape ({string.Join(",", m.OutputShape)}).");
     }
 
+    /// <summary>Values in one input (C*H*W), counted without wrapping around.</summary>
+    private static int ImageSize(CoreModel m)
+    {
+        long size = 1;
+        foreach (var d in m.InputShape)
+        {
+            size *= d;
+            if (size > Array.MaxLength || size < 0)
+                throw new ShapeException($"The model's input shape ({string.Join(",", m.InputShape)}) has more values than one image can hold ({Array.MaxLength}).");
+        }
+        return (int)size;
+    }
+
     public static Tensor Batch(CoreModel m, float[] image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        int size = m.InputShape.Aggregate(1, (a, b) => a * b);
+        int size = ImageSize(m);
         if (image.Length != size)
             throw new ShapeException($"The model takes images of shape ({string.Join(",", m.InputShape)}) = {size} values (C,H,W row-major, scaled to [0,1]), but {image.Length} values were given.");
         return TensorModule.ofArray([1, .. m.InputShape], image);
@@ -30,8 +43,11 @@ internal static class UseBridge
     public static Tensor Batch(CoreModel m, IReadOnlyList<float[]> images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        int size = m.InputShape.Aggregate(1, (a, b) => a * b);
-        var data = new float[images.Count * size];
+        int size = ImageSize(m);
+        long total = (long)images.Count * size;
+        if (total > Array.MaxLength)
+            throw new ShapeException($"{images.Count} images of shape ({string.Join(",", m.InputShape)}) are {total} values, more than one batch can hold ({Array.MaxLength}); predict in smaller batches.");
+        var data = new float[total];
         for (int i = 0; i < images.Count; i++)
         {
             var img = images[i] ?? throw new ArgumentNullException(nameof(images), $"Image {i} is null.");

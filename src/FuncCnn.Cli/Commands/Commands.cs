@@ -39,6 +39,24 @@ internal static partial class Commands
         return value;
     }
 
+    private static string Show(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>A learning rate: finite, above 0 and still above 0 as a float32.</summary>
+    internal static double LearningRate(double value, string name)
+    {
+        if (!(value > 0) || !double.IsFinite(value) || !float.IsFinite((float)value) || (float)value <= 0)
+            throw new UsageException($"{name} must be a number above 0 that fits a float32 (about 1e-45 to 3.4e38), e.g. 0.001; got {Show(value)}.");
+        return value;
+    }
+
+    /// <summary>A fraction in [0, 1).</summary>
+    internal static double Fraction(double value, string name)
+    {
+        if (!(value >= 0 && value < 1))
+            throw new UsageException($"{name} must be in [0, 1) (0 means none), e.g. 0.1; got {Show(value)}.");
+        return value;
+    }
+
     private static void CheckPreset(string name)
     {
         if (!ModelZoo.Names.Contains(name))

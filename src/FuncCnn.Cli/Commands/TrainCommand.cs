@@ -42,9 +42,9 @@ internal static partial class Commands
             {
                 Epochs = Positive(p.GetValue(epochs), "--epochs", allowZero: true),
                 BatchSize = Positive(p.GetValue(batch), "--batch"),
-                LearningRate = p.GetValue(lr),
+                LearningRate = LearningRate(p.GetValue(lr), "--lr"),
                 Seed = p.GetValue(seed),
-                ValidationSplit = p.GetValue(validation),
+                ValidationSplit = Fraction(p.GetValue(validation), "--validation-split"),
                 Optimizer = p.GetValue(optimizer) == "sgd" ? Optimizer.Sgd : Optimizer.Adam,
             };
             var cats = p.GetValue(categories)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -68,47 +68,86 @@ internal static partial class Commands
         if (model.OutputShape.Count != 1 || model.OutputShape[0] < train.ClassNames.Count)
             throw new UsageException($"preset '{preset}' has ({string.Join(",", model.OutputShape)}) outputs but {datasetName} has {train.ClassNames.Count} classes; use --model quickdraw (345 classes) or fewer --categories.");
 
+        Outputs.CheckWritable(outDir, "--out");
+
         Console.WriteLine($"model    {preset}: {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, input ({string.Join(",", model.InputShape)})");
         Console.WriteLine($"data     {train.Name}: {train.Count} training images, {test.Count} test images, {train.ClassNames.Count} classes");
         Console.WriteLine($"training {options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed} (Ctrl+C stops after the current batch and keeps what was trained)");
 
+        // Ctrl+C: during training it stops after the current batch; while files are written it is
+        // ignored (the run is saved whole, never half); during the test evaluation, which comes after
+        // the model is saved, it ends the process.
+        int phase = Phase.Training;
+        int told = 0;
+        var fullOut = Path.GetFullPath(outDir);
         using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        TrainingResult result;
-        try { result = TrainingUi.Fit(model, train, options, cts.Token); }
-        finally { Console.CancelKeyPress -= onCancel; }
-
-        var history = result.History;
-        TrainingUi.PrintHistory(history);
-        EvaluationResult? evaluation = null;
-        if (history.Cancelled)
+        ConsoleCancelEventHandler onCancel = (_, e) =>
         {
-            var last = history.Last;
-            Console.WriteLine(last is null
-                ? "interrupted before the first batch; saving the untrained model"
-                : $"interrupted in epoch {last.Epoch}; saving the model trained so far (test evaluation skipped)");
-        }
-        else
-        {
-            var clock = Stopwatch.StartNew();
-            evaluation = result.Model.Evaluate(test);
-            Console.WriteLine($"test accuracy {Outputs.Percent(evaluation.Accuracy)} (loss {evaluation.Loss.ToString("F4", CultureInfo.InvariantCulture)}) on {evaluation.Count} images, {clock.Elapsed.TotalSeconds:F1}s");
-        }
-
-        var metadata = new Dictionary<string, string>
-        {
-            ["preset"] = preset, ["dataset"] = datasetName, ["trainImages"] = train.Count.ToString(CultureInfo.InvariantCulture),
-            ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture), ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["optimizer"] = options.Optimizer.ToString(), ["learningRate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
-            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture), ["date"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            switch (Volatile.Read(ref phase))
+            {
+                case Phase.Training:
+                    e.Cancel = true;
+                    cts.Cancel();
+                    break;
+                case Phase.Evaluating:
+                    Console.Error.WriteLine($"interrupted during the test evaluation; the model and its history are saved in {fullOut} (no test metrics)");
+                    e.Cancel = false;
+                    break;
+                default:
+                    e.Cancel = true;
+                    if (Interlocked.Exchange(ref told, 1) == 0)
+                        Console.Error.WriteLine($"saving to {fullOut}; waiting for it to finish (Ctrl+C is ignored until then)");
+                    break;
+            }
         };
-        var files = Outputs.WriteRun(outDir, result.Model, history, evaluation, metadata).ToList();
-        var report = ReportWriter.TryWrite(new TrainingRun(outDir, preset, datasetName, result.Model, history, test, evaluation, options, train));
-        if (report is not null) files.Add(report);
-        Console.WriteLine($"wrote {Path.GetFullPath(outDir)}:");
-        foreach (var f in files) Console.WriteLine($"  {Path.GetRelativePath(outDir, f)}");
-        if (report is not null) Console.WriteLine($"open {Path.GetFullPath(report)} to see the report");
-        return history.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var result = TrainingUi.Fit(model, train, options, cts.Token);
+            Volatile.Write(ref phase, Phase.Saving);
+            var history = result.History;
+            TrainingUi.PrintHistory(history);
+            var metadata = new Dictionary<string, string>
+            {
+                ["preset"] = preset, ["dataset"] = datasetName, ["trainImages"] = train.Count.ToString(CultureInfo.InvariantCulture),
+                ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture), ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+                ["optimizer"] = options.Optimizer.ToString(), ["learningRate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+                ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture), ["date"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            };
+            // the model is saved before the test evaluation, so nothing interrupts its saving and an
+            // interrupted evaluation loses only the test metrics
+            var files = Outputs.WriteModel(outDir, result.Model, history, metadata).ToList();
+            EvaluationResult? evaluation = null;
+            if (history.Cancelled)
+            {
+                var last = history.Last;
+                Console.WriteLine(last is null
+                    ? "interrupted before the first batch; saved the untrained model"
+                    : $"interrupted in epoch {last.Epoch}; saved the model trained so far (test evaluation skipped)");
+            }
+            else
+            {
+                Console.WriteLine($"saved the model; evaluating on {test.Count} test images");
+                Volatile.Write(ref phase, Phase.Evaluating);
+                var clock = Stopwatch.StartNew();
+                evaluation = result.Model.Evaluate(test);
+                Volatile.Write(ref phase, Phase.Saving);
+                Console.WriteLine($"test accuracy {Outputs.Percent(evaluation.Accuracy)} (loss {evaluation.Loss.ToString("F4", CultureInfo.InvariantCulture)}) on {evaluation.Count} images, {clock.Elapsed.TotalSeconds:F1}s");
+                files.AddRange(Outputs.WriteMetrics(outDir, evaluation));
+            }
+            var report = ReportWriter.TryWrite(new TrainingRun(outDir, preset, datasetName, result.Model, history, test, evaluation, options, train));
+            if (report is not null) files.Add(report);
+            Console.WriteLine($"wrote {fullOut}:");
+            foreach (var f in files) Console.WriteLine($"  {Path.GetRelativePath(outDir, f)}");
+            if (report is not null) Console.WriteLine($"open {Path.GetFullPath(report)} to see the report");
+            return history.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
+        }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+
+    /// <summary>What RunTraining is doing, for its Ctrl+C handler.</summary>
+    private static class Phase
+    {
+        public const int Training = 0, Saving = 1, Evaluating = 2;
     }
 }

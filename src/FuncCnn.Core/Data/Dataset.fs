@@ -115,7 +115,7 @@ module Dataset =
         let size = imageSize ds
         indices |> Array.iter (checkIndex "subset" ds)
         let gather (src: 'T[]) =
-            let dst = Array.zeroCreate (indices.Length * size)
+            let dst = Array.zeroCreate (Shape.numel [| indices.Length; size |])
             indices |> Array.iteri (fun k i -> Array.blit src (i * size) dst (k * size) size)
             dst
         { ds with
@@ -165,7 +165,7 @@ module Dataset =
     let toTensor (indices: int[]) (ds: Dataset) =
         let size = imageSize ds
         indices |> Array.iter (checkIndex "toTensor" ds)
-        let out: float32[] = Array.zeroCreate (indices.Length * size)
+        let out: float32[] = Array.zeroCreate (Shape.numel [| indices.Length; size |])
         match ds.Pixels with
         | Bytes px ->
             let lut = byteToUnit

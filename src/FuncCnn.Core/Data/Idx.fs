@@ -49,10 +49,8 @@ module Idx =
         | 0x0Duy -> Float32s(Array.init (raw.Length / 4) (fun i -> BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(raw, 4 * i, 4))))
         | _ -> Float64s(Array.init (raw.Length / 8) (fun i -> BinaryPrimitives.ReadDoubleBigEndian(ReadOnlySpan(raw, 8 * i, 8))))
 
-    /// Reads one IDX file (plain or .gz). Rejects, naming the file and what was expected vs
-    /// found: a wrong magic number, an unknown element type, a truncated file and trailing bytes.
-    let read (file: string) : IdxArray =
-        use src = DataFile.openRead file
+    /// Magic, element type and dimensions (only the header is read, never the data).
+    let private readHeaderOf (src: DataFile.Source) (file: string) =
         let magic = DataFile.readHeader src 4 "IDX magic number"
         if magic.[0] <> 0uy || magic.[1] <> 0uy then
             Fail.data file "not an IDX file: the magic number must start with 00 00, found %02x %02x" magic.[0] magic.[1]
@@ -66,6 +64,20 @@ module Idx =
         let dimBytes = DataFile.readHeader src (4 * rank) (sprintf "%d IDX dimensions" rank)
         let dims = Array.init rank (fun i -> BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(dimBytes, 4 * i, 4)))
         dims |> Array.iteri (fun i d -> if d < 0 then Fail.data file "IDX dimension %d is negative (%d)" i d)
+        code, elemName, elemSize, rank, dims
+
+    /// The element type code and dimensions of an IDX file, reading only its header (a few
+    /// bytes, even of a .gz): paired files are compared with this before any data is inflated.
+    let readHeader (file: string) : byte * int[] =
+        use src = DataFile.openRead file
+        let code, _, _, _, dims = readHeaderOf src file
+        code, dims
+
+    /// Reads one IDX file (plain or .gz). Rejects, naming the file and what was expected vs
+    /// found: a wrong magic number, an unknown element type, a truncated file and trailing bytes.
+    let read (file: string) : IdxArray =
+        use src = DataFile.openRead file
+        let code, elemName, elemSize, rank, dims = readHeaderOf src file
         let headerSize = 4L + 4L * int64 rank
         let bytes = DataFile.byteCount dims elemSize
         let what = sprintf "%s data for dimensions %s" elemName (Shape.show dims)

@@ -82,10 +82,31 @@ let decode (file: string) (options: ImageOptions) (bytes: byte[]) : Image =
             put 2 b
     { Channels = channels; Height = height; Width = width; Pixels = pixels }
 
-/// Reads a PNG, JPEG or BMP file as a CHW image in [0,1].
+/// The largest image file read, in bytes.
+let MaxFileBytes = 512L * 1024L * 1024L
+
+/// Reads a PNG, JPEG or BMP file as a CHW image in [0,1]. The first bytes are checked before the
+/// rest is read, and never more than MaxFileBytes are read (a device such as /dev/zero, whose
+/// length is unknown, fails fast instead of filling memory).
 let read (path: string) (options: ImageOptions) : Image =
     if not (File.Exists path) then raise (FileNotFoundException(sprintf "image file not found: %s" path, path))
-    let length = FileInfo(path).Length
-    if length > 512L * 1024L * 1024L then fail path "is %d bytes, too large for an image file" length
-    let bytes = try File.ReadAllBytes path with :? IOException | :? UnauthorizedAccessException as e -> raise (DataFormatException(path, "could not be read: " + e.Message, e))
+    let bytes =
+        try
+            use fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
+            if fs.CanSeek && fs.Length > MaxFileBytes then fail path "is %d bytes, too large for an image file" fs.Length
+            let head = Array.zeroCreate 16
+            let n = fs.ReadAtLeast(Span head, head.Length, false)
+            if not (looksLikeImage (ReadOnlySpan(head, 0, n))) then
+                let shown = head.[.. n - 1] |> Array.map (sprintf "%02x") |> String.concat " "
+                fail path "is not a PNG, JPEG or BMP image (it starts with bytes %s)" (if n = 0 then "(none: the file is empty)" else shown)
+            use ms = new MemoryStream()
+            ms.Write(head, 0, n)
+            let buf = Array.zeroCreate (1 <<< 16)
+            let mutable k = fs.Read(buf, 0, buf.Length)
+            while k > 0 do
+                if ms.Length + int64 k > MaxFileBytes then fail path "is more than %d bytes, too large for an image file" MaxFileBytes
+                ms.Write(buf, 0, k)
+                k <- fs.Read(buf, 0, buf.Length)
+            ms.ToArray()
+        with :? IOException | :? UnauthorizedAccessException as e -> raise (DataFormatException(path, "could not be read: " + e.Message, e))
     decode path options bytes

@@ -17,6 +17,11 @@ module internal IdxPair =
 
     let load (name: string) (folder: string) (imagesStem: string) (labelsStem: string) (classNames: string[]) : Dataset =
         let imagesFile, labelsFile = file folder imagesStem, file folder labelsStem
+        // the headers first: counts that disagree fail before either file's data is inflated
+        match Idx.readHeader imagesFile, Idx.readHeader labelsFile with
+        | (_, [| n; _; _ |]), (_, [| m |]) when n <> m ->
+            Fail.data labelsFile "%d labels, but %s holds %d images (the counts must match)" m imagesFile n
+        | _ -> ()
         let dims, pixels = Idx.readUBytes imagesFile 3
         let ldims, labels = Idx.readUBytes labelsFile 1
         if dims.[0] <> ldims.[0] then

@@ -28,9 +28,27 @@ module Npy =
         | Bool of bool
         | Ints of int64 list
 
+    /// About `limit` characters (escapes included) of untrusted text for an error message, with control and
+    /// non-ASCII characters escaped (\n, \x00, \u1234) and the length said when it was cut.
+    let excerpt (limit: int) (text: string) =
+        let sb = StringBuilder()
+        let mutable i = 0
+        while i < text.Length && sb.Length < limit do
+            match text.[i] with
+            | '\n' -> sb.Append "\\n" |> ignore
+            | '\r' -> sb.Append "\\r" |> ignore
+            | '\t' -> sb.Append "\\t" |> ignore
+            | '\\' -> sb.Append "\\\\" |> ignore
+            | c when c < ' ' || c = '\127' -> sb.AppendFormat("\\x{0:x2}", int c) |> ignore
+            | c when c > '\127' -> sb.AppendFormat("\\u{0:x4}", int c) |> ignore
+            | c -> sb.Append c |> ignore
+            i <- i + 1
+        if i < text.Length then sb.AppendFormat("... ({0} characters in all)", text.Length) |> ignore
+        sb.ToString()
+
     /// Parses the header text (a Python dict literal) into its three fields.
     let parseHeaderText (file: string) (text: string) : string * bool * int[] =
-        let bad fmt = Printf.ksprintf (fun s -> raise (DataFormatException(file, "malformed .npy header: " + s + sprintf " (header: %s)" (text.Trim())))) fmt
+        let bad fmt = Printf.ksprintf (fun s -> raise (DataFormatException(file, "malformed .npy header: " + s + sprintf " (header: %s)" (excerpt 80 (text.Trim()))))) fmt
         let n = text.Length
         let mutable pos = 0
         let skipWs () = while pos < n && Char.IsWhiteSpace text.[pos] do pos <- pos + 1
@@ -55,7 +73,7 @@ module Npy =
             if pos = start then bad "expected a non-negative integer at offset %d" start
             match Int64.TryParse(text.AsSpan(start, pos - start)) with
             | true, v when v <= int64 Int32.MaxValue -> v
-            | _ -> bad "dimension %s is too large" (text.Substring(start, pos - start))
+            | _ -> bad "dimension %s is too large" (excerpt 24 (text.Substring(start, pos - start)))
         let value () =
             match peek () with
             | '\'' | '"' -> Str(str ())
@@ -71,7 +89,7 @@ module Npy =
                         match peek () with
                         | ',' -> pos <- pos + 1
                         | ')' -> ()
-                        | c -> bad "expected ',' or ')' in the shape, found '%c' at offset %d" c pos
+                        | c -> bad "expected ',' or ')' in the shape, found '%s' at offset %d" (excerpt 1 (string c)) pos
                 Ints(List.ofSeq items)
             | _ ->
                 if String.CompareOrdinal(text, pos, "True", 0, 4) = 0 then pos <- pos + 4; Bool true
@@ -86,17 +104,17 @@ module Npy =
             | _ ->
                 let key = str ()
                 expect ':'
-                if fields.ContainsKey key then bad "key '%s' appears twice" key
+                if fields.ContainsKey key then bad "key '%s' appears twice" (excerpt 24 key)
                 fields.[key] <- value ()
                 match peek () with
                 | ',' -> pos <- pos + 1
                 | '}' -> ()
-                | c -> bad "expected ',' or '}' after the value of '%s', found '%c'" key c
+                | c -> bad "expected ',' or '}' after the value of '%s', found '%s'" (excerpt 24 key) (excerpt 1 (string c))
         skipWs ()
         if pos < n then bad "unexpected text after the dict at offset %d" pos
         let keys = fields.Keys |> Seq.sort |> List.ofSeq
         if keys <> [ "descr"; "fortran_order"; "shape" ] then
-            bad "expected exactly the keys descr, fortran_order, shape; found %s" (String.Join(", ", keys))
+            bad "expected exactly the keys descr, fortran_order, shape; found %s" (excerpt 80 (String.Join(", ", keys)))
         let descr = match fields.["descr"] with Str s -> s | _ -> bad "descr must be a string"
         let fortran = match fields.["fortran_order"] with Bool b -> b | _ -> bad "fortran_order must be True or False"
         let shape = match fields.["shape"] with Ints l -> l |> List.map int |> Array.ofList | _ -> bad "shape must be a tuple of integers"
@@ -142,7 +160,7 @@ module Npy =
     let readBytes (file: string) : int[] * byte[] =
         use src = DataFile.openRead file
         let h = readHeaderFrom src
-        if not (uint8Descrs.Contains h.Descr) then Fail.data file "unsupported dtype '%s' (expected '|u1', uint8)" h.Descr
+        if not (uint8Descrs.Contains h.Descr) then Fail.data file "unsupported dtype '%s' (expected '|u1', uint8)" (excerpt 24 h.Descr)
         if h.FortranOrder then Fail.data file "Fortran order is not supported (expected fortran_order False, C order)"
         let count = DataFile.byteCount h.Shape 1
         let data = DataFile.readPayload src (int64 h.DataOffset) count (sprintf "uint8 data for shape %s" (Shape.show h.Shape))

@@ -390,7 +390,7 @@ let private convert (file: string) (layers: LayerConfig list) (weightsOf: Weight
                 let target =
                     match ints file l "target_shape" with
                     | Some t ->
-                        let known = t |> Array.filter ((<>) -1) |> Array.fold (*) 1
+                        let known = t |> Array.filter ((<>) -1) |> Shape.numel
                         t |> Array.map (fun d -> if d = -1 && known > 0 then n / known else d)
                     | None -> fail file "layer '%s' (Reshape) has no target_shape" l.Name
                 match target, layout with

@@ -237,7 +237,9 @@ let private tensorOf (file: string) (fileLength: int64) (bytes: byte[]) =
     let dims64 = int64s file 1 f
     if dims64 |> List.exists (fun d -> d < 0L || d > int64 Int32.MaxValue) then fail file "initializer '%s' has an impossible shape %A" name dims64
     let dims = dims64 |> List.map int |> Array.ofList
-    let count = dims |> Array.fold (fun a d -> a * int64 d) 1L
+    // saturating, never wrapping: a count that exceeds one tensor is refused, not taken modulo 2^64
+    let count = Shape.numel64 dims
+    if count > Shape.MaxElements then fail file "initializer '%s' has shape %s, more values than one tensor can hold" name (Shape.show dims)
     if count * 4L > fileLength then fail file "initializer '%s' declares %d values, more than the file holds" name count
     let dtype = first 2 f |> Option.map int64Of |> Option.defaultValue 0L
     let raw = first 9 f |> Option.bind (function Bytes b -> Some b | _ -> None)

@@ -57,7 +57,7 @@ module internal Evaluation =
     /// the predictions, so loss, accuracy, confusion matrix and errors come from the same forward pass.
     let assess (batchSize: int) (model: Model) (ex: Examples) : Assessment =
         if ex.Count = 0 then Fail.value "assess: no examples"
-        let classes = model.OutputShape |> Array.fold (*) 1
+        let classes = Shape.numel model.OutputShape
         let rng = Rng.create 0L
         let confusion = Array2D.zeroCreate classes classes
         let batches = Examples.batchIndices batchSize (Array.init ex.Count id)
