@@ -43,7 +43,7 @@ public sealed record TrainingOptions
     /// <summary>Early stopping, or null to train every epoch.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
 
-    /// <summary>Names of layers whose parameters stay as they are (e.g. a pretrained encoder).</summary>
+    /// <summary>Names of layers whose parameters stay as they are (e.g. a pretrained encoder). A name the model does not have makes training throw <see cref="InvalidValueException"/> listing the model's layers.</summary>
     public IReadOnlyList<string> FrozenLayers { get; init; } = [];
 }
 

@@ -194,6 +194,14 @@ module Model =
         let old = match model.Params with Branch cs -> cs | Leaf _ -> []
         { Layers = layers; InputShape = model.InputShape; OutputShape = (List.last layers).OutputShape; Params = Branch(old @ fresh) }
 
+    /// Fails with InvalidValueException naming the first of `names` the model has no layer of, and
+    /// listing the layers it has (`what` says where the names came from, e.g. "FrozenLayers").
+    let requireLayers (what: string) (names: string seq) (model: Model) =
+        let have = model.Layers |> List.map (fun l -> l.Name)
+        for n in names do
+            if not (List.contains n have) then
+                Fail.value "%s names layer '%s', which the model does not have; its layers are: %s" what n (String.concat ", " have)
+
     /// A predicate over parameter paths that is false for the named layers' parameters (frozen).
     let frozen (layerNames: string seq) : string -> bool =
         let names = Set.ofSeq layerNames

@@ -77,6 +77,11 @@ internal static class TrainingLoop
         bool reconstruct = false)
     {
         _ = Config(options, reconstruct); // checks the options before any work
+        if (options.FrozenLayers is { } frozen)
+        {
+            if (frozen.Any(n => n is null)) throw new ArgumentException("FrozenLayers holds a null name.", nameof(options));
+            ModelModule.requireLayers("TrainingOptions.FrozenLayers", frozen, model);
+        }
         if (data.Labels.Length == 0) throw new ArgumentException("The training dataset is empty.", nameof(data));
         if (!data.ImageShape.SequenceEqual(model.InputShape))
             throw new ShapeException($"The dataset's images have shape ({string.Join(",", data.ImageShape)}) but the model takes ({string.Join(",", model.InputShape)}) (C,H,W, NCHW); build the model for the dataset's image shape.");

@@ -23,7 +23,7 @@ internal static partial class Commands
         var seed = Opt("--seed", "Seeds shuffling, dropout and the initial parameters", 0);
         var output = Opt<string>("--out", "Folder for the model, history, summary and report (default: runs/<model>-<dataset>)");
         var limit = Opt<int?>("--limit", "Train on the first N training images only");
-        var testLimit = Opt<int?>("--test-limit", "Evaluate on the first N test images only");
+        var testLimit = Opt<int?>("--test-limit", "Evaluate on N test images only: a sample (seeded by --seed) covering every class");
         var validation = Opt("--validation-split", "Fraction of the training images kept for validation (0 = none)", 0.0);
         var optimizer = Opt("--optimizer", "adam or sgd", "adam");
         optimizer.AcceptOnlyFromAmong("adam", "sgd");
@@ -58,11 +58,11 @@ internal static partial class Commands
     /// <summary>Trains, evaluates, writes the run folder and the report; shared by train and demo.</summary>
     private static int RunTraining(string preset, string datasetName, DatasetPair pair, TrainingOptions options, string outDir, int? limit, int? testLimit)
     {
-        var model = ModelZoo.Build(preset, options.Seed);
         var train = pair.Train;
-        if (datasetName == "quickdraw") train = train.Shuffle(options.Seed); // the files come grouped by category
+        // the output layer follows the data's classes (the notebooks' num_classes = len(categories))
+        var model = ModelZoo.Build(preset, options.Seed, preset == "decoder" ? null : train.ClassNames.Count);
         if (limit is { } n) train = train.Take(Positive(n, "--limit"));
-        var test = testLimit is { } t ? pair.Test.Take(Positive(t, "--test-limit")) : pair.Test;
+        var test = testLimit is { } t ? pair.Test.Sample(Positive(t, "--test-limit"), options.Seed) : pair.Test;
         if (!model.InputShape.SequenceEqual(train.ImageShape))
             throw new UsageException($"preset '{preset}' takes ({string.Join(",", model.InputShape)}) inputs but {datasetName} has ({string.Join(",", train.ImageShape)}) images; use --model {(datasetName == "letters" ? "o-vs-x" : "seed-cnn")}.");
         if (model.OutputShape.Count != 1 || model.OutputShape[0] < train.ClassNames.Count)

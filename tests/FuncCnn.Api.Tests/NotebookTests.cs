@@ -1,0 +1,115 @@
+using FuncCnn;
+using Xunit;
+
+namespace FuncCnn.Api.Tests;
+
+/// <summary>Issue 11: what the teaching notebooks do, from C# (the bugs a new user hit, and the missing capabilities).</summary>
+public class NotebookTests
+{
+    private static readonly string[] Four = ["airplane", "apple", "banana", "cat"];
+
+    [Fact]
+    public void A_test_subset_covers_every_class_even_when_the_dataset_is_sorted_by_class()
+    {
+        // a dataset sorted by class, as QuickDraw's files are: the first 30 images are all class 0
+        var labels = Enumerable.Range(0, 100).Select(i => i / 25).ToArray();
+        var sorted = Dataset.FromArrays(new byte[100], [1, 1], labels, ["a", "b", "c", "d"]);
+        var sample = sorted.Sample(30, seed: 1);
+        Assert.Equal(30, sample.Count);
+        Assert.All(sample.ClassCounts(), c => Assert.InRange(c, 7, 8));  // proportional: 30 x 25/100 each
+        Assert.Equal(sample.Labels, sorted.Sample(30, seed: 1).Labels);   // seeded
+        Assert.NotEqual(sample.Labels.OrderBy(l => l), sample.Labels);     // and mixed
+        Assert.Equal(4, sorted.Sample(4, seed: 3).ClassCounts().Count(c => c == 1)); // one per class when only that fits
+        Assert.Equal([25, 25, 25, 25], sorted.Sample(1000).ClassCounts());
+
+        // QuickDraw's parts come mixed, so a first-N view (the report's grids) sees every category
+        var qd = Datasets.QuickDraw(categories: Four, seed: 0);
+        Assert.Equal(4, qd.Test.Take(40).Labels.Distinct().Count());
+        Assert.Equal(4, qd.Train.Take(40).Labels.Distinct().Count());
+        Assert.Equal(Four, qd.Test.ClassNames);
+    }
+
+    [Fact]
+    public void A_preset_output_layer_follows_the_class_count()
+    {
+        var model = ModelZoo.Build("quickdraw", seed: 0, classes: 4);
+        Assert.Equal([4], model.OutputShape);
+        Assert.Equal([345], ModelZoo.Build("quickdraw").OutputShape);
+        Assert.Equal([3], ModelBuilder.Preset("seed-cnn", classes: 3).Build().OutputShape);
+        Assert.Throws<InvalidValueException>(() => ModelZoo.Build("decoder", classes: 4));
+
+        var data = Datasets.QuickDraw(categories: Four).Train.Take(64);
+        var trained = ModelZoo.Build("fashion-dense", classes: data.ClassNames.Count).Fit(data, new TrainingOptions { Epochs = 1 }).Model;
+        Assert.Equal(Four, trained.ClassNames);
+        var evaluation = trained.Evaluate(data);
+        Assert.Equal(4, evaluation.ConfusionMatrix.Classes);
+        Assert.Equal(Four, evaluation.ConfusionMatrix.ClassNames);
+    }
+
+    [Fact]
+    public void Freezing_a_layer_the_model_does_not_have_names_it_and_the_layers()
+    {
+        var model = Mnist.SmallCnn().Build(seed: 0);
+        var options = new TrainingOptions { FrozenLayers = ["conv1", "dense_7"] };
+        var e = Assert.Throws<InvalidValueException>(() => model.Fit(Mnist.Train.Take(8), options));
+        Assert.Contains("'dense_7'", e.Message);
+        Assert.Contains("conv1, pool1, flatten, dense1", e.Message);
+        Assert.Throws<InvalidValueException>(() => model.FitReconstruction(Mnist.Train.Take(8), options));
+        Assert.Throws<InvalidValueException>(() => model.Summary(["nope"]));
+    }
+
+    [Fact]
+    public void The_autoencoder_cuts_a_builder_made_seed_cnn_at_its_last_hidden_dense_or_where_asked()
+    {
+        var built = ModelBuilder.Input(1, 28, 28)
+            .Conv2D(32, 3, Activation.Relu).MaxPool2D(2).Conv2D(64, 3, Activation.Relu).MaxPool2D(2)
+            .Flatten().Dense(64, Activation.Relu).Dense(10).Build(seed: 1);
+        Assert.Equal("dense", built.Layers[^2].Name);
+        var auto = built.Autoencoder(seed: 2);
+        Assert.Equal([1, 28, 28], auto.OutputShape);
+        var encoder = built.EncoderLayers();
+        Assert.Equal("dense", encoder[^1]);
+        Assert.Equal(encoder, auto.Layers.Take(encoder.Count).Select(l => l.Name));
+        Assert.Equal(built.Filters("dense").Weights, auto.Filters("dense").Weights);
+
+        var atFlatten = built.Autoencoder(seed: 2, cutAfter: "flatten");
+        Assert.Equal([1600], atFlatten.Layers[encoder.Count - 1].OutputShape);
+        Assert.Equal("flatten", built.EncoderLayers("flatten")[^1]);
+        var notFlat = Assert.Throws<InvalidValueException>(() => built.Autoencoder(cutAfter: "conv2d_1"));
+        Assert.Contains("not a flat code", notFlat.Message);
+        var none = Assert.Throws<InvalidValueException>(() => built.Autoencoder(cutAfter: "dense9"));
+        Assert.Contains("dense9", none.Message);
+        Assert.Equal("dense1", ModelZoo.Build("seed-cnn").EncoderLayers()[^1]);
+    }
+
+    [Fact]
+    public void Split_rounds_and_the_fraction_is_the_validation_part()
+    {
+        var ds = Dataset.FromArrays(new byte[1000], [1, 1], new int[1000], ["x"]);
+        var (train, validation) = ds.Split(0.8);
+        Assert.Equal((200, 800), (train.Count, validation.Count));
+        (train, validation) = ds.Split(0.2);
+        Assert.Equal((800, 200), (train.Count, validation.Count));
+        (train, validation) = ds.Split(0.3);
+        Assert.Equal((700, 300), (train.Count, validation.Count));
+    }
+
+    [Fact]
+    public void Out_of_range_hyper_parameters_throw_at_the_call_naming_parameter_and_range()
+    {
+        var b = ModelBuilder.Input(1, 28, 28);
+        var dropout = Assert.Throws<InvalidValueException>(() => b.Dropout(1.5));
+        Assert.Contains("rate must be in [0, 1), got 1.5", dropout.Message);
+        var conv = Assert.Throws<InvalidValueException>(() => b.Conv2D(0, 3));
+        Assert.Contains("filters must be at least 1, got 0", conv.Message);
+        var kernel = Assert.Throws<InvalidValueException>(() => b.Conv2D(4, 0));
+        Assert.Contains("kernel size must be at least 1x1", kernel.Message);
+        var dense = Assert.Throws<InvalidValueException>(() => b.Flatten().Dense(-1));
+        Assert.Contains("units must be at least 1, got -1", dense.Message);
+        var pool = Assert.Throws<InvalidValueException>(() => b.MaxPool2D(0));
+        Assert.Contains("pool size must be at least 1x1", pool.Message);
+        Assert.Throws<InvalidValueException>(() => b.AvgPool2D(2, stride: 0));
+        Assert.Throws<InvalidValueException>(() => b.Conv2DTranspose(1, 3, stride: -1));
+        Assert.Throws<InvalidValueException>(() => b.Dropout(double.NaN));
+    }
+}
