@@ -202,7 +202,7 @@ public sealed partial class Model
     /// <param name="path">The file to write (conventionally *.fcnn).</param>
     /// <param name="history">A training history to keep in the file.</param>
     /// <param name="metadata">Free-form key/value metadata (dataset, seed, ...).</param>
-    /// <exception cref="ModelFileException">The file could not be written.</exception>
+    /// <exception cref="IOException">The file could not be written (the message names the file and its folder); a missing folder is created.</exception>
     public void Save(string path, TrainingHistory? history = null, IReadOnlyDictionary<string, string>? metadata = null) =>
         UseBridge.Save(path, Core, ClassNames, history, metadata);
 

@@ -98,18 +98,24 @@ public sealed record TrainingHistory(IReadOnlyList<EpochResult> Epochs, bool Can
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>Reads a history written by <see cref="ToJson"/>.</summary>
-    /// <exception cref="FormatException">The text is not such a history.</exception>
+    /// <exception cref="DataFormatException">The text is not such a history (the message says what is wrong).</exception>
     public static TrainingHistory FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        const string what = "training history JSON";
+        TrainingHistory? history;
         try
         {
-            return JsonSerializer.Deserialize<TrainingHistory>(json, JsonOptions) ?? throw new FormatException("The JSON is null, not a training history.");
+            history = JsonSerializer.Deserialize<TrainingHistory>(json, JsonOptions);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            throw new FormatException("The text is not a training history written by TrainingHistory.ToJson: " + e.Message, e);
+            throw new DataFormatException(what, "is not a training history written by TrainingHistory.ToJson: " + e.Message, e);
         }
+        if (history is null) throw new DataFormatException(what, "is null, not a training history");
+        if (history.Epochs is null) throw new DataFormatException(what, "has no \"epochs\" array");
+        if (history.Epochs.Any(e => e is null)) throw new DataFormatException(what, "has a null epoch");
+        return history;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };

@@ -73,7 +73,9 @@ public class NotebookTests
         Assert.Equal(built.Filters("dense").Weights, auto.Filters("dense").Weights);
 
         var atFlatten = built.Autoencoder(seed: 2, cutAfter: "flatten");
-        Assert.Equal([1600], atFlatten.Layers[encoder.Count - 1].OutputShape);
+        Assert.Equal("flatten", atFlatten.Layers[4].Name);
+        Assert.Equal([1600], atFlatten.Layers[5].InputShape);   // the decoder takes the flattened maps
+        Assert.Equal([1, 28, 28], atFlatten.OutputShape);
         Assert.Equal("flatten", built.EncoderLayers("flatten")[^1]);
         var notFlat = Assert.Throws<InvalidValueException>(() => built.Autoencoder(cutAfter: "conv2d_1"));
         Assert.Contains("not a flat code", notFlat.Message);
@@ -111,5 +113,54 @@ public class NotebookTests
         Assert.Throws<InvalidValueException>(() => b.AvgPool2D(2, stride: 0));
         Assert.Throws<InvalidValueException>(() => b.Conv2DTranspose(1, 3, stride: -1));
         Assert.Throws<InvalidValueException>(() => b.Dropout(double.NaN));
+    }
+}
+
+public class RoughEdgeTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("funccnn-edges-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public void Predict_rejects_non_finite_pixels()
+    {
+        var model = Mnist.SmallCnn().Build(seed: 0);
+        var image = Mnist.Test.Image(0);
+        image[100] = float.NaN;
+        var e = Assert.Throws<InvalidValueException>(() => model.Predict(image));
+        Assert.Contains("NaN", e.Message);
+        Assert.Contains("index 100", e.Message);
+        image[100] = float.PositiveInfinity;
+        Assert.Throws<InvalidValueException>(() => model.Predict([Mnist.Test.Image(1), image]));
+        Assert.Throws<InvalidValueException>(() => model.Outputs([image]));
+    }
+
+    [Fact]
+    public void Bad_history_json_is_a_data_format_exception()
+    {
+        Assert.Throws<DataFormatException>(() => TrainingHistory.FromJson("{ not json"));
+        Assert.Throws<DataFormatException>(() => TrainingHistory.FromJson("null"));
+        Assert.Contains("epochs", Assert.Throws<DataFormatException>(() => TrainingHistory.FromJson("{}")).Message);
+        Assert.Throws<DataFormatException>(() => TrainingHistory.FromJson("{\"epochs\": 3}"));
+    }
+
+    [Fact]
+    public void Saving_into_a_missing_folder_creates_it_and_a_failed_write_names_the_folder()
+    {
+        var model = Mnist.SmallCnn().Build(seed: 0);
+        var path = Path.Combine(_dir.FullName, "new", "deeper", "model.fcnn");
+        model.Save(path);
+        Assert.Equal(model.Filters("conv1").Weights, Model.Load(path).Filters("conv1").Weights);
+        model.ExportOnnx(Path.Combine(_dir.FullName, "onnx", "m.onnx"));
+        model.SaveSafetensors(Path.Combine(_dir.FullName, "st", "m.safetensors"));
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "st", "m.safetensors")));
+
+        // a folder that cannot be made (a file is in the way): an IOException naming it
+        var blocker = Path.Combine(_dir.FullName, "file");
+        File.WriteAllText(blocker, "x");
+        var e = Assert.ThrowsAny<IOException>(() => model.Save(Path.Combine(blocker, "model.fcnn")));
+        Assert.IsNotType<ModelFileException>(e);
+        Assert.Contains(blocker, e.Message);
     }
 }
