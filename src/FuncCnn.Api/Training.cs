@@ -34,6 +34,13 @@ public sealed record TrainingOptions
     /// <summary>The fraction of the training data kept aside for validation: the last part, taken before shuffling, as Keras does (0 = none).</summary>
     public double ValidationSplit { get; init; }
 
+    /// <summary>
+    /// Data to validate on after every epoch, e.g. the test set (Keras' <c>validation_data=(x_test, y_test)</c>):
+    /// its loss and accuracy go into the history's validation columns and the curves. Null for none.
+    /// Not combined with <see cref="ValidationSplit"/> (set one of them).
+    /// </summary>
+    public Dataset? ValidationData { get; init; }
+
     /// <summary>Seeds the shuffles and dropout: the same seed and data give the same history and parameters.</summary>
     public int Seed { get; init; }
 

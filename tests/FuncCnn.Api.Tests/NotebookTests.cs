@@ -164,3 +164,31 @@ public class RoughEdgeTests : IDisposable
         Assert.Contains(blocker, e.Message);
     }
 }
+
+public class ValidationDataTests
+{
+    [Fact]
+    public void Validation_on_a_given_dataset_every_epoch_fills_the_history()
+    {
+        var test = Mnist.Test.Sample(200, seed: 1);
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 64, ValidationData = test };
+        var (model, history) = Mnist.SmallCnn().Build(seed: 0).Fit(Mnist.Train.Take(512), options);
+        Assert.All(history.Epochs, e => Assert.NotNull(e.ValidationLoss));
+        Assert.All(history.Epochs, e => Assert.NotNull(e.ValidationAccuracy));
+        var evaluation = model.Evaluate(test);
+        Assert.Equal(evaluation.Loss, history.Last!.ValidationLoss!.Value, 4);
+        Assert.Equal(evaluation.Accuracy, history.Last.ValidationAccuracy!.Value, 6);
+
+        // early stopping may watch it; both kinds of validation at once is a mistake
+        var early = options with { EarlyStopping = new EarlyStopping(StoppingMetric.ValidationLoss, Patience: 0), Epochs = 3 };
+        Assert.NotNull(Mnist.SmallCnn().Build().Fit(Mnist.Train.Take(128), early).History.BestEpoch);
+        Assert.Throws<ArgumentException>(() => Mnist.SmallCnn().Build().Fit(Mnist.Train.Take(64), options with { ValidationSplit = 0.1 }));
+        var letters = Datasets.Letters();
+        Assert.Throws<ShapeException>(() => Mnist.SmallCnn().Build().Fit(Mnist.Train.Take(64), options with { ValidationData = letters }));
+        // reconstruction validates with its own loss
+        var auto = ModelZoo.Build("seed-cnn", seed: 1).Autoencoder(seed: 2);
+        var rec = auto.FitReconstruction(Mnist.Train.Take(64), new TrainingOptions { Epochs = 1, ValidationData = test.Take(32) }).History;
+        Assert.NotNull(rec.Last!.ValidationLoss);
+        Assert.Null(rec.Last.ValidationAccuracy);
+    }
+}

@@ -28,9 +28,11 @@ internal static partial class Commands
         var optimizer = Opt("--optimizer", "adam or sgd", "adam");
         optimizer.AcceptOnlyFromAmong("adam", "sgd");
         var categories = Opt<string>("--categories", "quickdraw: comma-separated categories (default: all in the folder)");
+        var validateOn = Opt<string>("--validate-on", "Validate after every epoch on 'test' (the test images, or the --test-limit sample of them), as the notebooks' validation_data=(x_test, y_test)");
+        validateOn.AcceptOnlyFromAmong("test");
         var cmd = new Command("train", "Train a preset on a dataset with live progress; saves model.fcnn, history.csv/json, summary.txt, metrics.json")
         {
-            model, dataset, data, epochs, batch, lr, seed, output, limit, testLimit, validation, optimizer, categories,
+            model, dataset, data, epochs, batch, lr, seed, output, limit, testLimit, validation, optimizer, categories, validateOn,
         };
         cmd.SetAction(p =>
         {
@@ -50,13 +52,13 @@ internal static partial class Commands
             var cats = p.GetValue(categories)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var pair = DataSources.Load(datasetName, p.GetValue(data), cats);
             var outDir = p.GetValue(output) ?? Path.Combine("runs", $"{preset}-{datasetName}");
-            return RunTraining(preset, datasetName, pair, options, outDir, p.GetValue(limit), p.GetValue(testLimit));
+            return RunTraining(preset, datasetName, pair, options, outDir, p.GetValue(limit), p.GetValue(testLimit), p.GetValue(validateOn) == "test");
         });
         return cmd;
     }
 
     /// <summary>Trains, evaluates, writes the run folder and the report; shared by train and demo.</summary>
-    private static int RunTraining(string preset, string datasetName, DatasetPair pair, TrainingOptions options, string outDir, int? limit, int? testLimit)
+    private static int RunTraining(string preset, string datasetName, DatasetPair pair, TrainingOptions options, string outDir, int? limit, int? testLimit, bool validateOnTest = false)
     {
         var train = pair.Train;
         // the output layer follows the data's classes (the notebooks' num_classes = len(categories))
@@ -68,9 +70,17 @@ internal static partial class Commands
         if (model.OutputShape.Count != 1 || model.OutputShape[0] < train.ClassNames.Count)
             throw new UsageException($"preset '{preset}' has ({string.Join(",", model.OutputShape)}) outputs but {datasetName} has {train.ClassNames.Count} classes; use --model quickdraw (345 classes) or fewer --categories.");
 
+        if (validateOnTest)
+        {
+            if (options.ValidationSplit > 0) throw new UsageException("give either --validation-split or --validate-on test, not both.");
+            options = options with { ValidationData = test };
+        }
+
         Console.WriteLine($"model    {preset}: {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, input ({string.Join(",", model.InputShape)})");
         Console.WriteLine($"data     {train.Name}: {train.Count} training images, {test.Count} test images, {train.ClassNames.Count} classes");
         Console.WriteLine($"training {options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed} (Ctrl+C stops after the current batch and keeps what was trained)");
+
+        if (validateOnTest) Console.WriteLine($"validate on the {test.Count} test images after every epoch");
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
