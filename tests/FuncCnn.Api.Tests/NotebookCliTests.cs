@@ -60,4 +60,45 @@ public sealed class NotebookCliTests : IDisposable
         Assert.Contains("20 images", eval.Out);
         Assert.Contains("cat", eval.Out);
     }
+
+    [Fact]
+    public void Generate_draws_noise_and_the_keras_generator_images_as_a_chart()
+    {
+        var run = Funccnn("generate", "--model", SharedFiles.Keras("cnn_generator.h5"), "--count", "4", "--out", "gen");
+        Assert.True(run.ExitCode == 0, run.Out + run.Err);
+        var svg = Path.Combine(_dir.FullName, "gen", "noise-to-images.svg");
+        var png = Path.Combine(_dir.FullName, "gen", "noise-to-images.png");
+        Assert.Contains("<svg", File.ReadAllText(svg));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png).Take(4));
+        Assert.Contains("4 noise images of (1,28,28)", run.Out);
+
+        var classifier = Funccnn("generate", "--model", Path.Combine(_dir.FullName, "nothing.h5"));
+        Assert.NotEqual(0, classifier.ExitCode);
+    }
+
+    [Fact]
+    public void Train_decoder_under_a_frozen_encoder_then_generate_from_it()
+    {
+        var cls = Funccnn("train", "--model", "seed-cnn", "--dataset", "mnist", "--data", MnistFolder, "--limit", "256", "--test-limit", "50", "--epochs", "1", "--out", "cls");
+        Assert.True(cls.ExitCode == 0, cls.Err);
+        var encoder = Path.Combine(_dir.FullName, "cls", "model.fcnn");
+        var dec = Funccnn("train", "--model", "decoder", "--encoder", encoder, "--dataset", "mnist", "--data", MnistFolder,
+            "--limit", "256", "--test-limit", "64", "--epochs", "2", "--validate-on", "test", "--out", "dec");
+        Assert.True(dec.ExitCode == 0, dec.Out + dec.Err);
+        Assert.Contains("conv1, pool1, conv2, pool2, flatten, dense1 (frozen)", dec.Out);
+        var saved = Model.LoadFile(Path.Combine(_dir.FullName, "dec", "model.fcnn"));
+        Assert.Equal([1, 28, 28], saved.Model.OutputShape);
+        Assert.Equal(2, saved.History.Epochs.Count);
+        Assert.Null(saved.History.Epochs[0].TrainAccuracy);
+        Assert.NotNull(saved.History.Epochs[0].ValidationLoss);
+        Assert.Equal(Model.Load(encoder).Filters("conv1").Weights, saved.Model.Filters("conv1").Weights);  // frozen
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "dec", "noise-to-images.png")));
+
+        var gen = Funccnn("generate", "--model", Path.Combine(_dir.FullName, "dec", "model.fcnn"), "--count", "3", "--out", "g2", "--format", "png");
+        Assert.True(gen.ExitCode == 0, gen.Err);
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "g2", "noise-to-images.png")));
+        var noEncoder = Funccnn("train", "--model", "decoder", "--dataset", "letters");
+        Assert.Equal(2, noEncoder.ExitCode);
+        Assert.Contains("--encoder", noEncoder.Err);
+    }
 }

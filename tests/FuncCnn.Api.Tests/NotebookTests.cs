@@ -192,3 +192,44 @@ public class ValidationDataTests
         Assert.Null(rec.Last.ValidationAccuracy);
     }
 }
+
+/// <summary>../shared (models, seeds, images), found above the test binaries.</summary>
+internal static class SharedFiles
+{
+    public static string Dir { get; } = Find();
+
+    public static string Keras(string name) => Path.Combine(Dir, "models", "keras", name);
+
+    private static string Find()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, "shared");
+            if (Directory.Exists(Path.Combine(candidate, "models"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("../shared was not found above " + AppContext.BaseDirectory);
+    }
+}
+
+public class GeneratorTests
+{
+    [Fact]
+    public void The_imported_keras_generator_turns_28x28_noise_into_images_seeded()
+    {
+        var generator = Model.Load(SharedFiles.Keras("cnn_generator.h5"));
+        Assert.Equal([1, 28, 28], generator.InputShape);
+        var g = generator.Generate(4, seed: 7);
+        Assert.Equal(4, g.Noise.Count);
+        Assert.Equal(4, g.Images.Count);
+        Assert.Equal([1, 28, 28], g.NoiseShape);
+        Assert.Equal([1, 28, 28], g.ImageShape);
+        Assert.All(g.Noise, n => Assert.Equal(784, n.Length));
+        var all = g.Noise.SelectMany(v => v).ToArray();
+        Assert.InRange(all.Average(), -0.1, 0.1);                                           // N(0, 1)
+        Assert.InRange(Math.Sqrt(all.Average(v => (double)v * v)), 0.9, 1.1);
+        Assert.Equal(generator.Outputs(g.Noise), g.Images);                                  // the whole model
+        Assert.Equal(g.Images, generator.Generate(4, seed: 7).Images);                       // seeded
+        Assert.NotEqual(g.Noise[0], generator.Generate(4, seed: 8).Noise[0]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(0));
+    }
+}

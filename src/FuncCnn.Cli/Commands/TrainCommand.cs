@@ -30,9 +30,10 @@ internal static partial class Commands
         var categories = Opt<string>("--categories", "quickdraw: comma-separated categories (default: all in the folder)");
         var validateOn = Opt<string>("--validate-on", "Validate after every epoch on 'test' (the test images, or the --test-limit sample of them), as the notebooks' validation_data=(x_test, y_test)");
         validateOn.AcceptOnlyFromAmong("test");
+        var encoder = Opt<string>("--encoder", "--model decoder: a trained classifier (run/model.fcnn) whose layers up to its last hidden Dense become the frozen encoder; the decoder learns to rebuild the input pixels (binary cross-entropy)");
         var cmd = new Command("train", "Train a preset on a dataset with live progress; saves model.fcnn, history.csv/json, summary.txt, metrics.json")
         {
-            model, dataset, data, epochs, batch, lr, seed, output, limit, testLimit, validation, optimizer, categories, validateOn,
+            model, dataset, data, epochs, batch, lr, seed, output, limit, testLimit, validation, optimizer, categories, validateOn, encoder,
         };
         cmd.SetAction(p =>
         {
@@ -52,9 +53,68 @@ internal static partial class Commands
             var cats = p.GetValue(categories)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var pair = DataSources.Load(datasetName, p.GetValue(data), cats);
             var outDir = p.GetValue(output) ?? Path.Combine("runs", $"{preset}-{datasetName}");
+            if (preset == "decoder")
+            {
+                var encoderFile = p.GetValue(encoder) ?? throw new UsageException("--model decoder needs --encoder run/model.fcnn: the trained classifier whose layers become the frozen encoder.");
+                return RunDecoderTraining(encoderFile, datasetName, pair, options, outDir, p.GetValue(limit), p.GetValue(testLimit), p.GetValue(validateOn) == "test");
+            }
+            if (p.GetValue(encoder) is not null) throw new UsageException("--encoder goes with --model decoder.");
             return RunTraining(preset, datasetName, pair, options, outDir, p.GetValue(limit), p.GetValue(testLimit), p.GetValue(validateOn) == "test");
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The notebook's generator: a trained classifier up to its last hidden Dense (frozen) under the
+    /// zoo's decoder, trained to rebuild its input (binary cross-entropy against the pixels). Writes the
+    /// model (feed it to generate), the history and a noise-to-images chart.
+    /// </summary>
+    private static int RunDecoderTraining(string encoderFile, string datasetName, DatasetPair pair, TrainingOptions options, string outDir, int? limit, int? testLimit, bool validateOnTest)
+    {
+        var classifier = LoadModel(encoderFile);
+        var train = pair.Train;
+        if (limit is { } n) train = train.Take(Positive(n, "--limit"));
+        var test = testLimit is { } t ? pair.Test.Sample(Positive(t, "--test-limit"), options.Seed) : pair.Test;
+        if (!classifier.InputShape.SequenceEqual(train.ImageShape))
+            throw new UsageException($"the encoder takes ({string.Join(",", classifier.InputShape)}) inputs but {datasetName} has ({string.Join(",", train.ImageShape)}) images.");
+        var auto = classifier.Autoencoder(options.Seed);
+        if (!auto.OutputShape.SequenceEqual(auto.InputShape))
+            throw new UsageException($"the decoder makes ({string.Join(",", auto.OutputShape)}) images but the encoder takes ({string.Join(",", auto.InputShape)}): the decoder preset is for 28x28 grey images.");
+        var frozen = classifier.EncoderLayers();
+        options = options with { FrozenLayers = frozen };
+        if (validateOnTest)
+        {
+            if (options.ValidationSplit > 0) throw new UsageException("give either --validation-split or --validate-on test, not both.");
+            options = options with { ValidationData = test };
+        }
+        Console.WriteLine($"encoder  {Path.GetFileName(encoderFile)}: layers {string.Join(", ", frozen)} (frozen)");
+        Console.WriteLine($"decoder  {auto.Layers.Count - frozen.Count} layers, {auto.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters in all");
+        Console.WriteLine($"data     {train.Name}: {train.Count} training images; loss: binary cross-entropy against the input pixels");
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        TrainingResult result;
+        try { result = auto.FitReconstruction(train, options, null, cts.Token); }
+        finally { Console.CancelKeyPress -= onCancel; }
+        TrainingUi.PrintHistory(result.History);
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["preset"] = "decoder", ["encoder"] = Path.GetFullPath(encoderFile), ["dataset"] = datasetName,
+            ["trainImages"] = train.Count.ToString(CultureInfo.InvariantCulture), ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture), ["frozen"] = string.Join(",", frozen),
+        };
+        var files = Outputs.WriteRun(outDir, result.Model, result.History, null, metadata).ToList();
+        var generated = result.Model.Generate(8, options.Seed);
+        var chart = FuncCnn.Reports.Charts.NoiseToImages(
+            generated.Noise.Select(v => Picture(v, generated.NoiseShape)).ToList(), generated.Images.Select(v => Picture(v, generated.ImageShape)).ToList());
+        var png = Path.Combine(outDir, "noise-to-images.png");
+        FuncCnn.Reports.ChartExport.WritePng(chart, png);
+        files.Add(png);
+        Console.WriteLine($"wrote {Path.GetFullPath(outDir)}:");
+        foreach (var f in files) Console.WriteLine($"  {Path.GetRelativePath(outDir, f)}");
+        return result.History.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
     /// <summary>Trains, evaluates, writes the run folder and the report; shared by train and demo.</summary>
