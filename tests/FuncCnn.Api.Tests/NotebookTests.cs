@@ -233,3 +233,41 @@ public class GeneratorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(0));
     }
 }
+
+public class WeightTests
+{
+    [Fact]
+    public void Sobel_kernels_set_into_a_conv2d_filter_mnist_digits_into_26x26_edge_maps()
+    {
+        var model = ModelBuilder.Input(1, 28, 28).Conv2D(2, 3, name: "sobel").Build(seed: 0);
+        var sobel = model.WithKernels("sobel", [ImageKernel.SobelX, ImageKernel.SobelY], bias: [0f, 0f]);
+        var image = Mnist.Test.Image(0);
+        var map = sobel.FeatureMaps(image).Single(m => m.Layer == "sobel");
+        Assert.Equal([2, 26, 26], map.Shape);
+        var digit = new float[28, 28];
+        for (int i = 0; i < 784; i++) digit[i / 28, i % 28] = image[i];
+        var byHandX = ImageOps.Convolve(digit, ImageKernel.SobelX);
+        var byHandY = ImageOps.Convolve(digit, ImageKernel.SobelY);
+        for (int i = 0; i < 26 * 26; i++)
+        {
+            Assert.Equal(byHandX[i / 26, i % 26], map.Values[i], 5);
+            Assert.Equal(byHandY[i / 26, i % 26], map.Values[26 * 26 + i], 5);
+        }
+        Assert.True(map.Values.Max() > 1);                      // edges found
+        Assert.Equal(ImageKernel.SobelX.Values, sobel.Filters("sobel").Kernel(0));
+        Assert.NotEqual(ImageKernel.SobelX.Values, model.Filters("sobel").Kernel(0));  // the original is unchanged
+
+        // the flat form, as Filters returns it; shapes and values checked
+        var dense = ModelBuilder.Input(4).Dense(2, name: "d").Build();
+        var set = dense.WithWeights("d", [1, 2, 3, 4, 5, 6, 7, 8], [0.5f, -0.5f]);
+        Assert.Equal([1f, 2, 3, 4, 5, 6, 7, 8], set.Filters("d").Weights);
+        Assert.Equal([0.5f, -0.5f], set.Filters("d").Bias);
+        Assert.Contains("(4,2) = 8 values, but 3", Assert.Throws<ShapeException>(() => dense.WithWeights("d", [1, 2, 3])).Message);
+        Assert.Throws<ShapeException>(() => dense.WithWeights("d", new float[8], [1f]));
+        Assert.Throws<InvalidValueException>(() => dense.WithWeights("d", [float.NaN, 2, 3, 4, 5, 6, 7, 8]));
+        Assert.Contains("'x'", Assert.Throws<InvalidValueException>(() => dense.WithWeights("x", new float[8])).Message);
+        Assert.Throws<ShapeException>(() => model.WithKernels("sobel", [ImageKernel.SobelX]));
+        var pooled = ModelBuilder.Input(1, 4, 4).MaxPool2D(2, name: "p").Flatten().Dense(1, name: "d").Build();
+        Assert.Contains("no weights", Assert.Throws<InvalidValueException>(() => pooled.WithWeights("p", [1f])).Message);
+    }
+}
