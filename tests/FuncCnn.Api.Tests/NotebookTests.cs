@@ -271,3 +271,52 @@ public class WeightTests
         Assert.Contains("no weights", Assert.Throws<InvalidValueException>(() => pooled.WithWeights("p", [1f])).Message);
     }
 }
+
+public class ImageOpsNotebookTests
+{
+    private static float[,] Ramp(int h, int w)
+    {
+        var image = new float[h, w];
+        for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++) image[i, j] = i * w + j;
+        return image;
+    }
+
+    private static readonly ImageKernel Ones = new("ones", new float[,] { { 1, 1, 1 }, { 1, 1, 1 }, { 1, 1, 1 } });
+
+    [Fact]
+    public void Convolve_takes_bias_stride_and_same_padding_like_the_notebooks_conv2d()
+    {
+        var image = Ramp(5, 5);
+        Assert.Equal(new float[,] { { 55, 73 }, { 145, 163 } }, ImageOps.Convolve(image, Ones, bias: 1, stride: 2));
+        var same = ImageOps.Convolve(image, Ones, padding: Padding.Same);
+        Assert.Equal((5, 5), (same.GetLength(0), same.GetLength(1)));
+        Assert.Equal(12, same[0, 0]);                                  // 0 + 1 + 5 + 6: zeros outside
+        Assert.Equal(6 * 9, same[1, 1]);
+        var sameStrided = ImageOps.Convolve(image, Ones, stride: 2, padding: Padding.Same);
+        Assert.Equal((3, 3), (sameStrided.GetLength(0), sameStrided.GetLength(1)));
+        Assert.Equal(12, sameStrided[0, 0]);
+        Assert.Equal(same[2, 2], sameStrided[1, 1]);
+        // the clamp to 0-255 still applies, after the bias
+        var clamped = ImageOps.Convolve(image, Ones, clampTo255: true, bias: 100);
+        Assert.Equal(154, clamped[0, 0]);                              // 54 + 100
+        Assert.Equal(255, clamped[2, 2]);                              // 162 + 100 > 255
+        Assert.Equal(0, ImageOps.Convolve(image, Ones, clampTo255: true, bias: -100)[0, 0]);
+        Assert.Throws<ArgumentException>(() => ImageOps.Convolve(image, Ones, stride: 0));
+        Assert.Throws<ArgumentException>(() => ImageOps.Convolve(new float[2, 2], Ones));
+        Assert.Equal((2, 2), (ImageOps.Convolve(new float[2, 2], Ones, padding: Padding.Same).GetLength(0), 2));
+    }
+
+    [Fact]
+    public void Pooling_takes_any_size_and_stride()
+    {
+        var image = Ramp(4, 4);
+        Assert.Equal(new float[,] { { 5, 6, 7 }, { 9, 10, 11 }, { 13, 14, 15 } }, ImageOps.MaxPool(image, 2, stride: 1));
+        Assert.Equal(new float[,] { { 2.5f, 4.5f }, { 10.5f, 12.5f } }, ImageOps.AvgPool(image, 2));
+        Assert.Equal(new float[,] { { 10, 11 }, { 14, 15 } }, ImageOps.MaxPool(image, 3, stride: 1));
+        Assert.Equal(new float[,] { { 10 } }, ImageOps.MaxPool(image, 3, stride: 2));
+        Assert.Equal(new float[,] { { 5, 7 }, { 13, 15 } }, ImageOps.MaxPool(image, 2));
+        Assert.Throws<ArgumentException>(() => ImageOps.MaxPool(image, 2, stride: 0));
+        Assert.Throws<ArgumentException>(() => ImageOps.AvgPool(image, 5));
+    }
+}
