@@ -208,6 +208,13 @@ public static class Datasets
         return new DatasetPair(parts.Train.Shuffle(seed), parts.Test.Shuffle(seed + 1));
     }
 
+    /// <summary>
+    /// The from-scratch CNN notebook's training set, exactly: its 6x6 letter O, the O shifted right, its
+    /// letter X and the X shifted right (by the notebook's <c>create_shifted_*</c>), labels 0, 0, 1, 1,
+    /// classes "O" and "X", pixels 0.0 or 1.0. The o-vs-x preset (40 parameters) is its network.
+    /// </summary>
+    public static Dataset NotebookLetters() => new(FuncCnn.Core.Data.NotebookLetters.trainingSet());
+
     /// <summary>The teaching letters: ten 6x6 images of "O" and "X" (centred and shifted by one pixel).</summary>
     public static Dataset Letters() => new(FuncCnn.Core.Data.Letters.dataset());
 

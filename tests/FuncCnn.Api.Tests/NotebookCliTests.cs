@@ -101,4 +101,17 @@ public sealed class NotebookCliTests : IDisposable
         Assert.Equal(2, noEncoder.ExitCode);
         Assert.Contains("--encoder", noEncoder.Err);
     }
+
+    [Fact]
+    public void The_notebook_letters_train_with_a_frozen_convolution_from_the_cli()
+    {
+        var run = Funccnn("train", "--model", "o-vs-x", "--dataset", "letters-notebook", "--freeze", "conv2d", "--optimizer", "sgd",
+            "--lr", "0.1", "--batch", "1", "--epochs", "300", "--out", "ox");
+        Assert.True(run.ExitCode == 0, run.Out + run.Err);
+        Assert.Contains("test accuracy 100.00 %", run.Out);
+        Assert.Contains("4 training images", run.Out);
+        var bad = Funccnn("train", "--model", "o-vs-x", "--dataset", "letters-notebook", "--freeze", "conv9", "--epochs", "1", "--out", "bad");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("'conv9'", bad.Err);
+    }
 }

@@ -320,3 +320,78 @@ public class ImageOpsNotebookTests
         Assert.Throws<ArgumentException>(() => ImageOps.AvgPool(image, 5));
     }
 }
+
+public class NotebookLettersTests
+{
+    [Fact]
+    public void The_from_scratch_notebooks_letters_and_training_set_exactly()
+    {
+        var ds = Datasets.NotebookLetters();
+        Assert.Equal(4, ds.Count);
+        Assert.Equal([0, 0, 1, 1], ds.Labels);
+        Assert.Equal(["O", "X"], ds.ClassNames);
+        Assert.Equal([1, 6, 6], ds.ImageShape);
+        float[] o =
+        [
+            0, 1, 1, 1, 1, 0,
+            1, 0, 0, 0, 0, 1,
+            1, 0, 0, 0, 0, 1,
+            1, 0, 0, 0, 0, 1,
+            1, 0, 0, 0, 0, 1,
+            0, 1, 1, 1, 1, 0,
+        ];
+        float[] x =
+        [
+            1, 0, 0, 0, 0, 1,
+            0, 1, 0, 0, 1, 0,
+            0, 0, 1, 1, 0, 0,
+            0, 0, 1, 1, 0, 0,
+            0, 1, 0, 0, 1, 0,
+            1, 0, 0, 0, 0, 1,
+        ];
+        // create_shifted_o(shift_right=1) and create_shifted_x(shift_right=1), as the notebook computes them
+        float[] oShifted =
+        [
+            0, 0, 0, 1, 1, 1,
+            0, 0, 1, 0, 0, 0,
+            0, 0, 1, 0, 0, 0,
+            0, 0, 1, 0, 0, 0,
+            0, 0, 1, 0, 0, 0,
+            0, 0, 0, 1, 1, 1,
+        ];
+        float[] xShifted =
+        [
+            0, 0, 1, 0, 0, 0,
+            0, 0, 0, 1, 0, 1,
+            0, 0, 0, 0, 1, 0,
+            0, 0, 0, 0, 1, 0,
+            0, 0, 0, 1, 0, 1,
+            0, 0, 1, 0, 0, 0,
+        ];
+        Assert.Equal(o, ds.Image(0));
+        Assert.Equal(oShifted, ds.Image(1));
+        Assert.Equal(x, ds.Image(2));
+        Assert.Equal(xShifted, ds.Image(3));
+    }
+
+    [Fact]
+    public void The_40_parameter_network_learns_the_letters_with_only_its_dense_layers_trainable()
+    {
+        var letters = Datasets.NotebookLetters();
+        foreach (var seed in new[] { 0, 1, 2 })
+        {
+            // as the notebook: a random filter that stays as it is, SGD at 0.1 one image at a time
+            var untrained = ModelZoo.Build("o-vs-x", seed);
+            Assert.Equal(40, untrained.ParameterCount);
+            Assert.Equal(30, untrained.Summary(["conv2d"]).TrainableParameters);
+            var options = new TrainingOptions { Epochs = 500, BatchSize = 1, Optimizer = Optimizer.Sgd, LearningRate = 0.1, FrozenLayers = ["conv2d"], Seed = seed };
+            var (trained, history) = untrained.Fit(letters, options);
+            Assert.True(history.Last!.TrainLoss < 0.1, history.ToCsv());
+            Assert.Equal(1.0, trained.Evaluate(letters).Accuracy);
+            Assert.Equal(untrained.Filters("conv2d").Weights, trained.Filters("conv2d").Weights);
+            Assert.Equal(untrained.Filters("conv2d").Bias, trained.Filters("conv2d").Bias);
+            Assert.NotEqual(untrained.Filters("dense").Weights, trained.Filters("dense").Weights);
+            Assert.Equal("X", trained.Predict(letters.Image(3)).ClassName);
+        }
+    }
+}

@@ -15,7 +15,8 @@ internal static partial class Commands
     private static Command Train()
     {
         var model = Opt("--model", $"Preset to train: {string.Join(", ", ModelZoo.Names)}", "seed-cnn");
-        var dataset = Opt("--dataset", "mnist, fashion-mnist, quickdraw or letters", "mnist");
+        var dataset = Opt("--dataset", "mnist, fashion-mnist, quickdraw, letters or letters-notebook (the from-scratch notebook's four O/X images)", "mnist");
+        var freeze = Opt<string>("--freeze", "Comma-separated layers to keep as they are (e.g. conv2d: train only the dense layers, as the from-scratch notebook)");
         var data = Opt<string>("--data", "The dataset's folder (default: $FUNCCNN_DATA/<dataset>, ../shared/datasets/<dataset>, system folders)");
         var epochs = Opt("--epochs", "Passes over the training data", 2);
         var batch = Opt("--batch", "Images per step", 128);
@@ -33,7 +34,7 @@ internal static partial class Commands
         var encoder = Opt<string>("--encoder", "--model decoder: a trained classifier (run/model.fcnn) whose layers up to its last hidden Dense become the frozen encoder; the decoder learns to rebuild the input pixels (binary cross-entropy)");
         var cmd = new Command("train", "Train a preset on a dataset with live progress; saves model.fcnn, history.csv/json, summary.txt, metrics.json")
         {
-            model, dataset, data, epochs, batch, lr, seed, output, limit, testLimit, validation, optimizer, categories, validateOn, encoder,
+            model, dataset, data, epochs, batch, lr, seed, output, limit, testLimit, validation, optimizer, categories, validateOn, encoder, freeze,
         };
         cmd.SetAction(p =>
         {
@@ -49,6 +50,7 @@ internal static partial class Commands
                 Seed = p.GetValue(seed),
                 ValidationSplit = p.GetValue(validation),
                 Optimizer = p.GetValue(optimizer) == "sgd" ? Optimizer.Sgd : Optimizer.Adam,
+                FrozenLayers = p.GetValue(freeze)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             };
             var cats = p.GetValue(categories)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var pair = DataSources.Load(datasetName, p.GetValue(data), cats);
@@ -126,7 +128,7 @@ internal static partial class Commands
         if (limit is { } n) train = train.Take(Positive(n, "--limit"));
         var test = testLimit is { } t ? pair.Test.Sample(Positive(t, "--test-limit"), options.Seed) : pair.Test;
         if (!model.InputShape.SequenceEqual(train.ImageShape))
-            throw new UsageException($"preset '{preset}' takes ({string.Join(",", model.InputShape)}) inputs but {datasetName} has ({string.Join(",", train.ImageShape)}) images; use --model {(datasetName == "letters" ? "o-vs-x" : "seed-cnn")}.");
+            throw new UsageException($"preset '{preset}' takes ({string.Join(",", model.InputShape)}) inputs but {datasetName} has ({string.Join(",", train.ImageShape)}) images; use --model {(datasetName.StartsWith("letters", StringComparison.Ordinal) ? "o-vs-x" : "seed-cnn")}.");
         if (model.OutputShape.Count != 1 || model.OutputShape[0] < train.ClassNames.Count)
             throw new UsageException($"preset '{preset}' has ({string.Join(",", model.OutputShape)}) outputs but {datasetName} has {train.ClassNames.Count} classes; use --model quickdraw (345 classes) or fewer --categories.");
 
