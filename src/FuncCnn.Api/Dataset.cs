@@ -103,6 +103,22 @@ public sealed partial class Dataset
         return new Dataset(CoreDatasetModule.take(count, Core));
     }
 
+    /// <summary>
+    /// A seeded stratified sample of <paramref name="count"/> images in a seeded random order: every
+    /// class gets a share proportional to its size (at least one image while the count allows one per
+    /// class). Use it rather than <see cref="Take"/> for test subsets: it covers every class even when
+    /// the dataset is sorted by class (Quick, Draw!). With a count of at least <see cref="Count"/> it
+    /// is the whole dataset, shuffled.
+    /// </summary>
+    /// <param name="count">How many images.</param>
+    /// <param name="seed">Seeds the choice and the order.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The count is negative.</exception>
+    public Dataset Sample(int count, int seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new Dataset(CoreDatasetModule.sample(RngModule.create(seed), count, Core));
+    }
+
     /// <summary>The images at the given indices, in that order.</summary>
     /// <exception cref="InvalidValueException">An index is outside the dataset.</exception>
     public Dataset Subset(IEnumerable<int> indices)
@@ -114,7 +130,13 @@ public sealed partial class Dataset
     /// <summary>The images in a seeded random order.</summary>
     public Dataset Shuffle(int seed) => new(CoreDatasetModule.shuffle(RngModule.create(seed), Core));
 
-    /// <summary>Splits off the last <paramref name="validationFraction"/> of the images (Keras' validation_split, no shuffling).</summary>
+    /// <summary>
+    /// Splits off the last <paramref name="validationFraction"/> of the images as the validation part
+    /// (Keras' validation_split, no shuffling): the fraction is the size of the second part,
+    /// round(Count x fraction) images, and the training part keeps the rest, so 1,000 images split
+    /// 0.2 give 800 training and 200 validation images.
+    /// </summary>
+    /// <param name="validationFraction">The validation part's share, in [0, 1].</param>
     /// <exception cref="InvalidValueException">The fraction is outside [0,1].</exception>
     public (Dataset Train, Dataset Validation) Split(double validationFraction)
     {
@@ -168,7 +190,8 @@ public static class Datasets
 
     /// <summary>
     /// Quick, Draw! drawings from a folder of &lt;category&gt;.npy files (28x28), split per class into
-    /// training and test parts (a seeded, stratified split).
+    /// training and test parts (a seeded, stratified split), each in a seeded random order (the
+    /// categories mixed).
     /// </summary>
     /// <param name="folder">The folder, or null to search ($FUNCCNN_DATA/quickdraw, ../shared/datasets/quickdraw).</param>
     /// <param name="categories">The categories to load, in label order; null for all of the folder's, sorted.</param>
@@ -179,8 +202,18 @@ public static class Datasets
     {
         var cats = categories is null ? null : DataBridge.Option(categories.ToArray());
         var all = FuncCnn.Core.Data.QuickDraw.load(DataBridge.Option(folder), cats);
-        return new Dataset(all).StratifiedSplit(testFraction, seed);
+        // the files come one category after the other: shuffle both parts with the seed, so any
+        // first-N view (a report's prediction grid, Take) sees every category
+        var parts = new Dataset(all).StratifiedSplit(testFraction, seed);
+        return new DatasetPair(parts.Train.Shuffle(seed), parts.Test.Shuffle(seed + 1));
     }
+
+    /// <summary>
+    /// The from-scratch CNN notebook's training set, exactly: its 6x6 letter O, the O shifted right, its
+    /// letter X and the X shifted right (by the notebook's <c>create_shifted_*</c>), labels 0, 0, 1, 1,
+    /// classes "O" and "X", pixels 0.0 or 1.0. The o-vs-x preset (40 parameters) is its network.
+    /// </summary>
+    public static Dataset NotebookLetters() => new(FuncCnn.Core.Data.NotebookLetters.trainingSet());
 
     /// <summary>The teaching letters: ten 6x6 images of "O" and "X" (centred and shifted by one pixel).</summary>
     public static Dataset Letters() => new(FuncCnn.Core.Data.Letters.dataset());

@@ -69,17 +69,28 @@ public sealed partial class Model
 
     /// <summary>
     /// An autoencoder made from this trained classifier, as in the teaching notebook: the classifier's
-    /// layers up to and including "dense1" (the seed CNN's 64-feature layer; the encoder, with its
-    /// trained parameters and names) followed by the zoo's "decoder" (dense 7x7x64, reshape, three
-    /// transposed convolutions, tanh) with fresh parameters, giving images of shape (1, 28, 28).
+    /// layers up to and including <paramref name="cutAfter"/> (the encoder, with its trained parameters
+    /// and names; by default the last hidden Dense layer: "dense1" in the seed CNN preset, "dense" in a
+    /// <see cref="ModelBuilder"/>-built seed CNN) followed by the zoo's "decoder" (dense 7x7x64, reshape,
+    /// three transposed convolutions, tanh) with fresh parameters, giving images of shape (1, 28, 28).
     /// Train it with <see cref="FitReconstruction"/>, listing the encoder's layers
-    /// (conv1 ... dense1) in <see cref="TrainingOptions.FrozenLayers"/> to train the decoder only;
+    /// (<see cref="EncoderLayers"/>) in <see cref="TrainingOptions.FrozenLayers"/> to train the decoder only;
     /// <see cref="LayersFrom"/> then gives the decoder alone, to feed it codes.
     /// </summary>
     /// <param name="seed">Seeds the decoder's initial parameters.</param>
-    /// <exception cref="InvalidValueException">The model has no layer named "dense1" (the message lists its layers).</exception>
-    /// <exception cref="ShapeException">The decoder cannot take the "dense1" output (it needs a flat code).</exception>
-    public Model Autoencoder(int seed = 0) => new(ModelBridge.Autoencoder(Core, seed), []);
+    /// <param name="cutAfter">The encoder's last layer (a layer with a flat output), or null for the last hidden Dense layer.</param>
+    /// <exception cref="InvalidValueException">There is no such layer, no hidden Dense layer, or the layer's output is not flat (the message lists the layers).</exception>
+    public Model Autoencoder(int seed = 0, string? cutAfter = null) => new(ModelBridge.Autoencoder(Core, seed, cutAfter), []);
+
+    /// <summary>The names of the layers <see cref="Autoencoder"/> keeps as the encoder (up to and including <paramref name="cutAfter"/>, by default the last hidden Dense layer): the list to freeze.</summary>
+    /// <param name="cutAfter">The encoder's last layer, or null for the last hidden Dense layer.</param>
+    /// <exception cref="InvalidValueException">There is no such layer, or no hidden Dense layer.</exception>
+    public IReadOnlyList<string> EncoderLayers(string? cutAfter = null)
+    {
+        var cut = cutAfter ?? ModelBridge.DefaultCut(Core);
+        ModelModule.layer(cut, Core);
+        return Layers.Select(l => l.Name).TakeWhile(n => n != cut).Append(cut).ToArray();
+    }
 
     /// <summary>
     /// Trains the model to reproduce its input (an autoencoder): Keras' binary cross-entropy between
@@ -191,7 +202,7 @@ public sealed partial class Model
     /// <param name="path">The file to write (conventionally *.fcnn).</param>
     /// <param name="history">A training history to keep in the file.</param>
     /// <param name="metadata">Free-form key/value metadata (dataset, seed, ...).</param>
-    /// <exception cref="ModelFileException">The file could not be written.</exception>
+    /// <exception cref="IOException">The file could not be written (the message names the file and its folder); a missing folder is created.</exception>
     public void Save(string path, TrainingHistory? history = null, IReadOnlyDictionary<string, string>? metadata = null) =>
         UseBridge.Save(path, Core, ClassNames, history, metadata);
 

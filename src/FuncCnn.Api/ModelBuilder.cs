@@ -32,11 +32,13 @@ public sealed class ModelBuilder
     }
 
     /// <summary>A builder holding a preset of the model zoo (see <see cref="ModelZoo.Names"/>), e.g. "seed-cnn"; more layers can be added.</summary>
-    /// <exception cref="InvalidValueException">There is no such preset (the message lists them).</exception>
-    public static ModelBuilder Preset(string name)
+    /// <param name="name">The preset's name.</param>
+    /// <param name="classes">The number of outputs of the preset's last Dense layer (the data's class count, e.g. 4 for four QuickDraw categories), or null for the preset's own (10 for MNIST presets, 345 for "quickdraw").</param>
+    /// <exception cref="InvalidValueException">There is no such preset (the message lists them), the class count is below 1, or the preset does not end in a Dense layer (the decoder).</exception>
+    public static ModelBuilder Preset(string name, int? classes = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var (specs, input) = ModelBridge.Preset(name);
+        var (specs, input) = ModelBridge.Preset(name, classes);
         return new ModelBuilder(input, [.. specs]);
     }
 
@@ -56,6 +58,7 @@ public sealed class ModelBuilder
     /// <param name="padding">Valid (no padding) or Same (output = ceil(input / stride)).</param>
     /// <param name="useBias">Whether the layer has a bias per filter.</param>
     /// <param name="name">The layer's name (default: Keras style "conv2d", "conv2d_1", ...).</param>
+    /// <exception cref="InvalidValueException">The filters, kernel size or stride is below 1 (the message names the parameter, its range and the value), thrown by this call.</exception>
     public ModelBuilder Conv2D(int filters, int kernelSize, Activation activation = FuncCnn.Activation.Linear, int stride = 1, Padding padding = Padding.Valid, bool useBias = true, string? name = null) =>
         Add(ModelBridge.Conv2D(filters, kernelSize, kernelSize, stride, stride, padding, activation, useBias, name));
 
@@ -67,6 +70,7 @@ public sealed class ModelBuilder
     /// <param name="padding">Same (output = input x stride) or Valid (output = (input - 1) x stride + kernel).</param>
     /// <param name="useBias">Whether the layer has a bias per filter.</param>
     /// <param name="name">The layer's name (default "conv2d_transpose", ...).</param>
+    /// <exception cref="InvalidValueException">The filters, kernel size or stride is below 1 (the message names the parameter, its range and the value), thrown by this call.</exception>
     public ModelBuilder Conv2DTranspose(int filters, int kernelSize, int stride = 1, Activation activation = FuncCnn.Activation.Linear, Padding padding = Padding.Same, bool useBias = true, string? name = null) =>
         Add(ModelBridge.Conv2DTranspose(filters, kernelSize, kernelSize, stride, stride, padding, activation, useBias, name));
 
@@ -74,6 +78,7 @@ public sealed class ModelBuilder
     /// <param name="size">The window's height and width.</param>
     /// <param name="stride">The step between windows (default: the size).</param>
     /// <param name="name">The layer's name (default "max_pooling2d", ...).</param>
+    /// <exception cref="InvalidValueException">The size or stride is below 1 (the message names the parameter, its range and the value), thrown by this call.</exception>
     public ModelBuilder MaxPool2D(int size = 2, int? stride = null, string? name = null) =>
         Add(ModelBridge.MaxPool(size, size, stride ?? size, stride ?? size, name));
 
@@ -81,6 +86,7 @@ public sealed class ModelBuilder
     /// <param name="size">The window's height and width.</param>
     /// <param name="stride">The step between windows (default: the size).</param>
     /// <param name="name">The layer's name (default "average_pooling2d", ...).</param>
+    /// <exception cref="InvalidValueException">The size or stride is below 1 (the message names the parameter, its range and the value), thrown by this call.</exception>
     public ModelBuilder AvgPool2D(int size = 2, int? stride = null, string? name = null) =>
         Add(ModelBridge.AvgPool(size, size, stride ?? size, stride ?? size, name));
 
@@ -89,12 +95,14 @@ public sealed class ModelBuilder
     /// <param name="activation">The nonlinearity (leave a classifier's last layer Linear: training and prediction apply softmax).</param>
     /// <param name="useBias">Whether the layer has a bias.</param>
     /// <param name="name">The layer's name (default "dense", "dense_1", ...).</param>
+    /// <exception cref="InvalidValueException">The units is below 1 (the message names the parameter, its range and the value), thrown by this call.</exception>
     public ModelBuilder Dense(int units, Activation activation = FuncCnn.Activation.Linear, bool useBias = true, string? name = null) =>
         Add(ModelBridge.Dense(units, activation, useBias, name));
 
     /// <summary>Dropout: during training each value is zeroed with probability <paramref name="rate"/> (and the rest scaled up); inactive in prediction.</summary>
     /// <param name="rate">In [0, 1).</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="InvalidValueException">The rate is outside [0, 1) (the message names the parameter, its range and the value), thrown by this call.</exception>
     public ModelBuilder Dropout(double rate, string? name = null) => Add(ModelBridge.Dropout(rate, name));
 
     /// <summary>Flattens (C,H,W) to (C*H*W) features in channel-major order.</summary>
@@ -140,6 +148,9 @@ public static class ModelZoo
     public static IReadOnlyList<string> Names { get; } = ModelBridge.PresetNames();
 
     /// <summary>A preset built with the given seed.</summary>
-    /// <exception cref="InvalidValueException">There is no such preset (the message lists them).</exception>
-    public static Model Build(string name, int seed = 0) => ModelBuilder.Preset(name).Build(seed);
+    /// <param name="name">The preset's name.</param>
+    /// <param name="seed">Seeds the initial parameters.</param>
+    /// <param name="classes">The number of outputs of the last Dense layer (the training data's class count), or null for the preset's own.</param>
+    /// <exception cref="InvalidValueException">There is no such preset (the message lists them), or the class count cannot be set.</exception>
+    public static Model Build(string name, int seed = 0, int? classes = null) => ModelBuilder.Preset(name, classes).Build(seed);
 }

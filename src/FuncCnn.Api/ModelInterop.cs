@@ -43,7 +43,7 @@ public sealed partial class Model
     /// output "output", weights as initializers), to run it with ONNX Runtime or any ONNX tool.
     /// </summary>
     /// <param name="path">The .onnx file to write.</param>
-    /// <exception cref="ModelFileException">The file could not be written.</exception>
+    /// <exception cref="IOException">The file could not be written (the message names the file and its folder); a missing folder is created.</exception>
     public void ExportOnnx(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -74,7 +74,7 @@ public sealed partial class Model
     /// <see cref="LoadSafetensors"/>.
     /// </summary>
     /// <param name="path">The .safetensors file to write.</param>
-    /// <exception cref="ModelFileException">The file could not be written.</exception>
+    /// <exception cref="IOException">The file could not be written (the message names the file and its folder); a missing folder is created.</exception>
     public void SaveSafetensors(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

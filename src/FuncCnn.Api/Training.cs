@@ -34,6 +34,13 @@ public sealed record TrainingOptions
     /// <summary>The fraction of the training data kept aside for validation: the last part, taken before shuffling, as Keras does (0 = none).</summary>
     public double ValidationSplit { get; init; }
 
+    /// <summary>
+    /// Data to validate on after every epoch, e.g. the test set (Keras' <c>validation_data=(x_test, y_test)</c>):
+    /// its loss and accuracy go into the history's validation columns and the curves. Null for none.
+    /// Not combined with <see cref="ValidationSplit"/> (set one of them).
+    /// </summary>
+    public Dataset? ValidationData { get; init; }
+
     /// <summary>Seeds the shuffles and dropout: the same seed and data give the same history and parameters.</summary>
     public int Seed { get; init; }
 
@@ -43,7 +50,7 @@ public sealed record TrainingOptions
     /// <summary>Early stopping, or null to train every epoch.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
 
-    /// <summary>Names of layers whose parameters stay as they are (e.g. a pretrained encoder).</summary>
+    /// <summary>Names of layers whose parameters stay as they are (e.g. a pretrained encoder). A name the model does not have makes training throw <see cref="InvalidValueException"/> listing the model's layers.</summary>
     public IReadOnlyList<string> FrozenLayers { get; init; } = [];
 }
 
@@ -98,18 +105,24 @@ public sealed record TrainingHistory(IReadOnlyList<EpochResult> Epochs, bool Can
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>Reads a history written by <see cref="ToJson"/>.</summary>
-    /// <exception cref="FormatException">The text is not such a history.</exception>
+    /// <exception cref="DataFormatException">The text is not such a history (the message says what is wrong).</exception>
     public static TrainingHistory FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        const string what = "training history JSON";
+        TrainingHistory? history;
         try
         {
-            return JsonSerializer.Deserialize<TrainingHistory>(json, JsonOptions) ?? throw new FormatException("The JSON is null, not a training history.");
+            history = JsonSerializer.Deserialize<TrainingHistory>(json, JsonOptions);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            throw new FormatException("The text is not a training history written by TrainingHistory.ToJson: " + e.Message, e);
+            throw new DataFormatException(what, "is not a training history written by TrainingHistory.ToJson: " + e.Message, e);
         }
+        if (history is null) throw new DataFormatException(what, "is null, not a training history");
+        if (history.Epochs is null) throw new DataFormatException(what, "has no \"epochs\" array");
+        if (history.Epochs.Any(e => e is null)) throw new DataFormatException(what, "has a null epoch");
+        return history;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };

@@ -49,3 +49,18 @@ module internal Fail =
     let shape fmt = Printf.ksprintf (fun s -> raise (ShapeException s)) fmt
     let value fmt = Printf.ksprintf (fun s -> raise (InvalidValueException s)) fmt
     let data file fmt = Printf.ksprintf (fun s -> raise (DataFormatException(file, s))) fmt
+
+/// Writing output files: the folder is created when missing, and a failure is an IOException
+/// naming the file and its folder (ModelFileException means a corrupt file being read).
+module internal FileOut =
+    /// Runs `write` on the full path after creating its folder; I/O and permission failures
+    /// become an IOException that names the file and the folder.
+    let write (path: string) (write: string -> unit) =
+        let full = IO.Path.GetFullPath path
+        let folder = IO.Path.GetDirectoryName full
+        try
+            if not (String.IsNullOrEmpty folder) then IO.Directory.CreateDirectory folder |> ignore
+            write full
+        with
+        | :? IO.IOException | :? UnauthorizedAccessException as e ->
+            raise (IO.IOException(sprintf "could not write '%s' (folder '%s'): %s" full folder e.Message, e))

@@ -159,23 +159,28 @@ module Layer =
         if input.Length <> 3 then
             Fail.shape "needs an image input of shape (C,H,W) (NCHW without the batch), got %s" (Shape.show input)
 
-    /// Checks hyper-parameters that do not depend on the input.
-    let private validate (spec: LayerSpec) =
-        let positive what (a, b) = if a < 1 || b < 1 then Fail.value "%s must be at least 1x1, got %dx%d" what a b
+    /// Checks the hyper-parameters that do not depend on the input, and returns the spec: an
+    /// InvalidValueException names the layer type, the parameter, its allowed range and the value
+    /// (e.g. "Dropout: rate must be in [0, 1), got 1.5"). The one place these ranges live: the
+    /// C# builder calls it when a layer is added, shape inference before it infers.
+    let validate (spec: LayerSpec) : LayerSpec =
+        let t = typeName spec
+        let positive what (a, b) = if a < 1 || b < 1 then Fail.value "%s: %s must be at least 1x1 (each side >= 1), got %dx%d" t what a b
         match spec with
         | Conv2D c | Conv2DTranspose c ->
-            if c.Filters < 1 then Fail.value "filters must be at least 1, got %d" c.Filters
-            positive "kernel" c.Kernel
+            if c.Filters < 1 then Fail.value "%s: filters must be at least 1, got %d" t c.Filters
+            positive "kernel size" c.Kernel
             positive "strides" c.Strides
         | MaxPool2D p | AvgPool2D p ->
             positive "pool size" p.PoolSize
             positive "strides" p.PoolStrides
-        | Dense d -> if d.Units < 1 then Fail.value "units must be at least 1, got %d" d.Units
-        | Dropout(_, r) -> if not (r >= 0.0f && r < 1.0f) then Fail.value "dropout rate must be in [0, 1), got %g" r
+        | Dense d -> if d.Units < 1 then Fail.value "%s: units must be at least 1, got %d" t d.Units
+        | Dropout(_, r) -> if not (r >= 0.0f && r < 1.0f) then Fail.value "%s: rate must be in [0, 1), got %g" t r
         | Reshape(_, s) ->
             if isNull s || s.Length = 0 || (s |> Array.filter ((=) -1)).Length > 1 || s |> Array.exists (fun d -> d = 0 || d < -1) then
-                Fail.value "reshape target %s must be positive sizes with at most one -1" (if isNull s then "null" else Shape.show s)
+                Fail.value "%s: target shape %s must be positive sizes with at most one -1" t (if isNull s then "null" else Shape.show s)
         | Flatten _ | ActivationLayer _ -> ()
+        spec
 
     /// The shapes of the layer's parameters ("kernel", "bias") for an input shape, in tree order.
     /// Conv2D kernels are [filters, C, kh, kw]; Conv2DTranspose [C, filters, kh, kw]; Dense [inputs, units].
@@ -188,7 +193,6 @@ module Layer =
         | _ -> []
 
     let private outputShapeUnchecked (spec: LayerSpec) (input: int[]) : int[] =
-        validate spec
         match spec with
         | Conv2D c ->
             requireImage input
@@ -236,6 +240,9 @@ module Layer =
     /// The output shape for an input shape (both without the batch dimension), or a ShapeException
     /// naming the layer, its hyper-parameters and the shapes that do not fit.
     let outputShape (layerName: string) (spec: LayerSpec) (input: int[]) : int[] =
+        // an out-of-range hyper-parameter is the layer's own fault, not the input's
+        (try validate spec |> ignore
+         with :? InvalidValueException as e -> Fail.value "layer '%s': %s" layerName e.Message)
         let checkedShape =
             try
                 let out = outputShapeUnchecked spec input

@@ -173,6 +173,34 @@ module Model =
         | Some l -> l
         | None -> Fail.value "the model has no layer '%s'; its layers are: %s" name (model.Layers |> List.map (fun l -> l.Name) |> String.concat ", ")
 
+    /// The model with one layer's parameters replaced (Keras' `set_weights`): `values` maps parameter
+    /// names ("kernel", "bias") to new values, each checked against the parameter's shape (Conv2D
+    /// kernels [filters, C, kh, kw], Conv2DTranspose [C, filters, kh, kw], Dense [inputs, units]) and
+    /// for finite values. Parameters not given keep their values. Fails naming the layer, the parameter
+    /// and both shapes.
+    let withWeights (layerName: string) (values: (string * Tensor) list) (model: Model) : Model =
+        let l = layer layerName model
+        let shapes = Layer.parameterShapes l.Spec l.InputShape
+        if shapes.IsEmpty then
+            let withParams = model.Layers |> List.filter (fun x -> x.ParamCount > 0) |> List.map (fun x -> x.Name)
+            Fail.value "layer '%s' (%s) has no weights to set; the layers with weights are: %s" layerName (Layer.typeName l.Spec) (String.concat ", " withParams)
+        for (name, t) in values do
+            match shapes |> List.tryFind (fun (n, _) -> n = name) with
+            | None ->
+                Fail.value "layer '%s' (%s) has no parameter '%s'; it has: %s" layerName (Layer.typeName l.Spec) name (shapes |> List.map fst |> String.concat ", ")
+            | Some(_, shape) ->
+                if t.Dims <> shape then
+                    Fail.shape "layer '%s' (%s): the %s must have shape %s, got %s" layerName (Layer.typeName l.Spec) name (Shape.show shape) (Shape.show t.Dims)
+                match Array.tryFindIndex (fun (v: float32) -> not (Single.IsFinite v)) t.Data with
+                | Some i -> Fail.value "layer '%s': %s value %d is %g (not finite)" layerName name i t.Data.[i]
+                | None -> ()
+        let replaced =
+            ParamTree.mapWithPath (fun path t ->
+                match values |> List.tryFind (fun (n, _) -> path = layerName + "/" + n) with
+                | Some(_, v) -> Tensor.wrap (Array.copy v.Dims) (Array.copy v.Data)
+                | None -> t) model.Params
+        { model with Params = replaced }
+
     /// The model's first layers up to and including `name`, with their parameters (e.g. a trained
     /// classifier's encoder).
     let truncateAfter (name: string) (model: Model) : Model =
@@ -196,6 +224,14 @@ module Model =
                 | p -> Some(l.Name, p))
         let old = match model.Params with Branch cs -> cs | Leaf _ -> []
         { Layers = layers; InputShape = model.InputShape; OutputShape = (List.last layers).OutputShape; Params = Branch(old @ fresh) }
+
+    /// Fails with InvalidValueException naming the first of `names` the model has no layer of, and
+    /// listing the layers it has (`what` says where the names came from, e.g. "FrozenLayers").
+    let requireLayers (what: string) (names: string seq) (model: Model) =
+        let have = model.Layers |> List.map (fun l -> l.Name)
+        for n in names do
+            if not (List.contains n have) then
+                Fail.value "%s names layer '%s', which the model does not have; its layers are: %s" what n (String.concat ", " have)
 
     /// A predicate over parameter paths that is false for the named layers' parameters (frozen).
     let frozen (layerNames: string seq) : string -> bool =

@@ -190,21 +190,19 @@ module Serialization =
     /// Writes the model file atomically: a temporary file next to the target, flushed to disk,
     /// then renamed over it. If anything fails the previous file is untouched. Temporary files
     /// that an earlier, killed save left behind are removed (see cleanStaleTemps).
+    /// A missing folder is created; a write failure is an IOException naming the file and folder.
     let save (path: string) (saved: SavedModel) : unit =
         let bytes = toBytes saved
-        let full = Path.GetFullPath path
-        cleanStaleTemps full
-        let tmp = full + "." + Guid.NewGuid().ToString("N") + ".tmp"
-        try
+        FileOut.write path (fun full ->
+            cleanStaleTemps full
+            let tmp = full + "." + Guid.NewGuid().ToString("N") + ".tmp"
             try
                 using (new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None)) (fun fs ->
                     fs.Write(bytes, 0, bytes.Length)
                     fs.Flush true)
                 File.Move(tmp, full, true)
-            with
-            | :? IOException | :? UnauthorizedAccessException as e -> raise (ModelFileException(path, "could not be written: " + e.Message, e))
-        finally
-            if File.Exists tmp then File.Delete tmp
+            finally
+                if File.Exists tmp then File.Delete tmp)
 
     /// Saves a model without class names or history.
     let saveModel (path: string) (model: Model) =

@@ -79,16 +79,43 @@ let presets: (string * Architecture * int[]) list =
       "o-vs-x", oVsX, lettersInput
       "decoder", decoder, [| 64 |] ]
 
+/// The architecture with its output layer (the last Dense, possibly followed by an activation)
+/// resized to `classes` outputs, as the notebooks' `num_classes = len(categories)` does.
+let withClasses (classes: int) (arch: Architecture) : Architecture =
+    if classes < 1 then Fail.value "the number of classes must be at least 1, got %d" classes
+    match List.rev arch.Specs with
+    | Dense d :: rest -> { Specs = List.rev (Dense { d with Units = classes } :: rest) }
+    | (ActivationLayer _ as a) :: Dense d :: rest -> { Specs = List.rev (a :: Dense { d with Units = classes } :: rest) }
+    | last :: _ -> Fail.value "the model ends in %s, not in a Dense output layer, so it has no number of classes to set" (Layer.describe last)
+    | [] -> Fail.value "a model needs at least one layer"
+
 /// A preset by name, or an error listing the names.
 let preset (name: string) =
     match presets |> List.tryFind (fun (n, _, _) -> n = name) with
     | Some(_, arch, input) -> arch, input
     | None -> Fail.value "no preset '%s'; the presets are: %s" name (presets |> List.map (fun (n, _, _) -> n) |> String.concat ", ")
 
-/// The seed CNN's encoder (a trained classifier up to `dense1`, frozen) under the decoder: an
-/// autoencoder to train with binary cross-entropy against the input pixels, with only the decoder
-/// trainable. Returns the model and the trainable-path predicate.
-let autoencoderFrom (rng: Rng) (classifier: Model) : Model * (string -> bool) =
-    let encoder = Model.truncateAfter "dense1" classifier
+/// Where an autoencoder cuts a classifier by default: its last hidden Dense layer (the last Dense
+/// before the output layer; `dense1` in the seed CNN preset, `dense` in a ModelBuilder-built one).
+let defaultCut (classifier: Model) : string =
+    let hidden = classifier.Layers |> List.take (max 0 (classifier.Layers.Length - 1))
+    match hidden |> List.filter (fun l -> match l.Spec with Dense _ -> true | _ -> false) |> List.tryLast with
+    | Some l -> l.Name
+    | None ->
+        Fail.value "the model has no hidden Dense layer to cut an encoder at (such as the seed CNN's dense1); name the layer to cut at; its layers are: %s"
+            (classifier.Layers |> List.map (fun l -> l.Name) |> String.concat ", ")
+
+/// A classifier's encoder (its layers up to and including `cut`, with their parameters) under the
+/// decoder: an autoencoder to train with binary cross-entropy against the input pixels, with only
+/// the decoder trainable. Returns the model and the trainable-path predicate. The cut layer must
+/// give a flat code (features).
+let autoencoderAt (rng: Rng) (cut: string) (classifier: Model) : Model * (string -> bool) =
+    let encoder = Model.truncateAfter cut classifier
+    if encoder.OutputShape.Length <> 1 then
+        Fail.value "layer '%s' outputs %s, not a flat code: cut at a layer with a flat output (a Dense layer, or Flatten)" cut (Shape.show encoder.OutputShape)
     let frozenNames = encoder.Layers |> List.map (fun l -> l.Name)
     Model.extend rng decoder encoder, Model.frozen frozenNames
+
+/// The autoencoder cut at the classifier's last hidden Dense layer (see defaultCut, autoencoderAt).
+let autoencoderFrom (rng: Rng) (classifier: Model) : Model * (string -> bool) =
+    autoencoderAt rng (defaultCut classifier) classifier

@@ -168,6 +168,6 @@ public class TrainingTests(ITestOutputHelper output)
         var csv = history.ToCsv().Split('\n');
         Assert.Equal("epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,complete", csv[0]);
         Assert.Equal("1,0.5,0.8,0.6,,0.001,1.5,true", csv[1]);
-        Assert.Throws<FormatException>(() => TrainingHistory.FromJson("[1,2"));
+        Assert.Throws<DataFormatException>(() => TrainingHistory.FromJson("[1,2"));
     }
 }

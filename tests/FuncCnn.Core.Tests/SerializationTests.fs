@@ -118,8 +118,10 @@ let tests =
             // parameters that do not fit the layers: the save fails before anything replaces the file
             let broken = { good with Model = { good.Model with Params = ParamTree.map (fun t -> Tensor.zeros [| 1 |]) good.Model.Params } }
             throwsAny<FuncCnnException> (fun () -> Serialization.save path broken) |> ignore
-            // a target that cannot be replaced (a directory) fails as a ModelFileException
-            throws<ModelFileException> (fun () -> Serialization.save dir good) |> ignore
+            // a target that cannot be replaced (a directory) fails as an IOException naming it
+            // (ModelFileException is for corrupt files being read)
+            let io = throws<IOException> (fun () -> Serialization.save dir good)
+            Expect.stringContains io.Message dir "the message names the target"
             Expect.equal (File.ReadAllBytes path) before "File.ReadAllBytes path"
             Expect.isEmpty (Directory.GetFiles(dir, "*.tmp")) "Directory.GetFiles(dir, \"*.tmp\")"
             Expect.isEmpty (Directory.GetFiles(Path.GetDirectoryName dir, Path.GetFileName dir + ".*.tmp")) "Directory.GetFiles(Path.GetDirectoryName dir, Path.GetFileName dir + \".*.tmp\")"

@@ -23,8 +23,10 @@ internal static class CoreBridge
         return image;
     }
 
-    public static Tensor Convolve(Tensor image, Tensor kernel) =>
-        Nn.conv2d(1, 1, Nn.ConvPadding.Valid, image, kernel, FSharpOption<Tensor>.None);
+    public static Tensor Convolve(Tensor image, Tensor kernel, float bias, int stride, bool same) =>
+        Nn.conv2d(stride, stride, same ? Nn.ConvPadding.Same : Nn.ConvPadding.Valid, image, kernel,
+            bias == 0f ? FSharpOption<Tensor>.None : FSharpOption<Tensor>.Some(TensorModule.ofArray([1], [bias])));
 
-    public static Tensor MaxPool(Tensor image, int size) => Nn.maxPool2d(size, size, size, size, image);
+    public static Tensor Pool(Tensor image, int size, int stride, bool max) =>
+        max ? Nn.maxPool2d(size, size, stride, stride, image) : Nn.avgPool2d(size, size, stride, stride, image);
 }

@@ -34,26 +34,28 @@ internal static class ModelBridge
         new(Name(name), filters, Tuple.Create(kh, kw), Tuple.Create(sh, sw), Pad(padding), Activation(activation), useBias,
             Initializer.GlorotUniform, Initializer.Zeros);
 
+    // Layer.validate: the hyper-parameter ranges live in the core; the builder checks them when a
+    // layer is added, so the exception comes from the call that received the value.
     public static LayerSpec Conv2D(int filters, int kh, int kw, int sh, int sw, Padding padding, Activation activation, bool useBias, string? name) =>
-        LayerSpec.NewConv2D(Conv(filters, kh, kw, sh, sw, padding, activation, useBias, name));
+        Layer.validate(LayerSpec.NewConv2D(Conv(filters, kh, kw, sh, sw, padding, activation, useBias, name)));
 
     public static LayerSpec Conv2DTranspose(int filters, int kh, int kw, int sh, int sw, Padding padding, Activation activation, bool useBias, string? name) =>
-        LayerSpec.NewConv2DTranspose(Conv(filters, kh, kw, sh, sw, padding, activation, useBias, name));
+        Layer.validate(LayerSpec.NewConv2DTranspose(Conv(filters, kh, kw, sh, sw, padding, activation, useBias, name)));
 
     public static LayerSpec MaxPool(int ph, int pw, int sh, int sw, string? name) =>
-        LayerSpec.NewMaxPool2D(new PoolSpec(Name(name), Tuple.Create(ph, pw), Tuple.Create(sh, sw)));
+        Layer.validate(LayerSpec.NewMaxPool2D(new PoolSpec(Name(name), Tuple.Create(ph, pw), Tuple.Create(sh, sw))));
 
     public static LayerSpec AvgPool(int ph, int pw, int sh, int sw, string? name) =>
-        LayerSpec.NewAvgPool2D(new PoolSpec(Name(name), Tuple.Create(ph, pw), Tuple.Create(sh, sw)));
+        Layer.validate(LayerSpec.NewAvgPool2D(new PoolSpec(Name(name), Tuple.Create(ph, pw), Tuple.Create(sh, sw))));
 
     public static LayerSpec Dense(int units, Activation activation, bool useBias, string? name) =>
-        LayerSpec.NewDense(new DenseSpec(Name(name), units, Activation(activation), useBias, Initializer.GlorotUniform, Initializer.Zeros));
+        Layer.validate(LayerSpec.NewDense(new DenseSpec(Name(name), units, Activation(activation), useBias, Initializer.GlorotUniform, Initializer.Zeros)));
 
-    public static LayerSpec Dropout(double rate, string? name) => LayerSpec.NewDropout(Name(name), (float)rate);
+    public static LayerSpec Dropout(double rate, string? name) => Layer.validate(LayerSpec.NewDropout(Name(name), (float)rate));
 
     public static LayerSpec Flatten(string? name) => LayerSpec.NewFlatten(Name(name));
 
-    public static LayerSpec Reshape(int[] target, string? name) => LayerSpec.NewReshape(Name(name), (int[])target.Clone());
+    public static LayerSpec Reshape(int[] target, string? name) => Layer.validate(LayerSpec.NewReshape(Name(name), (int[])target.Clone()));
 
     public static LayerSpec ActivationLayer(Activation a, string? name) => LayerSpec.NewActivationLayer(Name(name), Activation(a));
 
@@ -70,9 +72,10 @@ internal static class ModelBridge
 
     public static IReadOnlyList<string> PresetNames() => Zoo.presets.Select(p => p.Item1).ToArray();
 
-    public static (IReadOnlyList<LayerSpec> Specs, int[] InputShape) Preset(string name)
+    public static (IReadOnlyList<LayerSpec> Specs, int[] InputShape) Preset(string name, int? classes = null)
     {
         var (arch, input) = Zoo.preset(name);
+        if (classes is { } k) arch = Zoo.withClasses(k, arch);
         return (Specs(arch), input);
     }
 
@@ -85,14 +88,19 @@ internal static class ModelBridge
 
     public static ModelSummary Summary(CoreModel m, IEnumerable<string> frozenLayers)
     {
-        var s = ModelModule.summaryWith(Trainable(frozenLayers), m);
+        var frozen = frozenLayers.ToArray();
+        ModelModule.requireLayers("Summary's frozenLayers", frozen, m);
+        var s = ModelModule.summaryWith(Trainable(frozen), m);
         var rows = s.Rows.Select(r => new SummaryRow(r.Layer, r.Type, ReadOnly.Of(r.Shape.ToArray()), r.Count, r.Trainable)).ToArray();
         return new ModelSummary(rows, s.TotalParams, s.TrainableParams, s.NonTrainableParams, ModelModule.summaryText(s));
     }
 
-    /// <summary>The zoo's autoencoder: the classifier up to dense1 under the decoder (Zoo.autoencoderFrom).</summary>
-    public static CoreModel Autoencoder(CoreModel classifier, int seed) =>
-        Zoo.autoencoderFrom(RngModule.create(seed), classifier).Item1;
+    /// <summary>The zoo's autoencoder: the classifier up to <paramref name="cut"/> (default: its last hidden Dense) under the decoder.</summary>
+    public static CoreModel Autoencoder(CoreModel classifier, int seed, string? cut) =>
+        Zoo.autoencoderAt(RngModule.create(seed), cut ?? Zoo.defaultCut(classifier), classifier).Item1;
+
+    /// <summary>The layer an autoencoder cuts at by default.</summary>
+    public static string DefaultCut(CoreModel classifier) => Zoo.defaultCut(classifier);
 
     /// <summary>The layers from <paramref name="name"/> to the end with their parameters.</summary>
     public static CoreModel LayersFrom(CoreModel m, string name)

@@ -37,6 +37,12 @@ internal static class TrainingLoop
             Optimizer.Sgd => Optim.Optimizer.NewSgd((float)o.Momentum),
             _ => throw new ArgumentOutOfRangeException(nameof(o), o.Optimizer, "Unknown optimizer."),
         };
+        if (o.ValidationData is not null && o.ValidationSplit > 0)
+            throw new ArgumentException("Set either ValidationSplit or ValidationData, not both.", nameof(o));
+        var validation =
+            o.ValidationData is { } vd ? Validation.NewValidationSet(reconstruct ? DataBridge.Reconstruction(vd.Core) : DataBridge.Examples(vd.Core))
+            : o.ValidationSplit > 0 ? Validation.NewValidationSplit(o.ValidationSplit)
+            : Validation.NoValidation;
         var rate = (float)o.LearningRate;
         var d = Train.defaults;
         FSharpOption<CoreEarlyStopping> early = o.EarlyStopping is { } es
@@ -46,7 +52,7 @@ internal static class TrainingLoop
             reconstruct ? Loss.BinaryCrossEntropy : d.Loss, optimizer, FSharpFunc<int, float>.FromConverter(_ => rate),
             ModelBridge.Trainable(o.FrozenLayers ?? []),
             o.BatchSize, o.Epochs,
-            o.ValidationSplit > 0 ? Validation.NewValidationSplit(o.ValidationSplit) : Validation.NoValidation,
+            validation,
             o.Seed, o.Shuffle, early, d.OnEpoch, onBatch, shouldStop);
     }
 
@@ -77,6 +83,11 @@ internal static class TrainingLoop
         bool reconstruct = false)
     {
         _ = Config(options, reconstruct); // checks the options before any work
+        if (options.FrozenLayers is { } frozen)
+        {
+            if (frozen.Any(n => n is null)) throw new ArgumentException("FrozenLayers holds a null name.", nameof(options));
+            ModelModule.requireLayers("TrainingOptions.FrozenLayers", frozen, model);
+        }
         if (data.Labels.Length == 0) throw new ArgumentException("The training dataset is empty.", nameof(data));
         if (!data.ImageShape.SequenceEqual(model.InputShape))
             throw new ShapeException($"The dataset's images have shape ({string.Join(",", data.ImageShape)}) but the model takes ({string.Join(",", model.InputShape)}) (C,H,W, NCHW); build the model for the dataset's image shape.");
@@ -85,9 +96,17 @@ internal static class TrainingLoop
             throw new ShapeException($"Training to reconstruct the input needs an output of the input's shape ({string.Join(",", model.InputShape)}), but the model's output has shape ({string.Join(",", model.OutputShape)}).");
         if (!reconstruct && classes < data.ClassNames.Length)
             throw new ShapeException($"The dataset has {data.ClassNames.Length} classes but the model's output has shape ({string.Join(",", model.OutputShape)}); end the model with Dense({data.ClassNames.Length}).");
+        if (options.ValidationData is { } vd)
+        {
+            if (vd.Count == 0) throw new ArgumentException("ValidationData is empty.", nameof(options));
+            if (!vd.Core.ImageShape.SequenceEqual(model.InputShape))
+                throw new ShapeException($"ValidationData's images have shape ({string.Join(",", vd.Core.ImageShape)}) but the model takes ({string.Join(",", model.InputShape)}) (C,H,W).");
+            if (!reconstruct && classes < vd.ClassNames.Count)
+                throw new ShapeException($"ValidationData has {vd.ClassNames.Count} classes but the model's output has shape ({string.Join(",", model.OutputShape)}).");
+        }
         var es = options.EarlyStopping;
-        if (es is not null && options.ValidationSplit <= 0 && es.Monitor is StoppingMetric.ValidationLoss or StoppingMetric.ValidationAccuracy)
-            throw new ArgumentException($"Early stopping monitors {es.Monitor} but there is no validation data; set ValidationSplit (e.g. 0.1) or monitor TrainingLoss.", nameof(options));
+        if (es is not null && options.ValidationSplit <= 0 && options.ValidationData is null && es.Monitor is StoppingMetric.ValidationLoss or StoppingMetric.ValidationAccuracy)
+            throw new ArgumentException($"Early stopping monitors {es.Monitor} but there is no validation data; set ValidationSplit (e.g. 0.1) or ValidationData, or monitor TrainingLoss.", nameof(options));
         if (reconstruct && es?.Monitor is StoppingMetric.ValidationAccuracy or StoppingMetric.TrainingAccuracy)
             throw new ArgumentException($"Early stopping monitors {es.Monitor} but reconstruction training measures no accuracy; monitor a loss.", nameof(options));
 

@@ -37,6 +37,7 @@ internal static class UseBridge
         int size = ImageSize(m);
         if (image.Length != size)
             throw new ShapeException($"The model takes images of shape ({string.Join(",", m.InputShape)}) = {size} values (C,H,W row-major, scaled to [0,1]), but {image.Length} values were given.");
+        RequireFinite(image, "The image");
         return TensorModule.ofArray([1, .. m.InputShape], image);
     }
 
@@ -53,9 +54,18 @@ internal static class UseBridge
             var img = images[i] ?? throw new ArgumentNullException(nameof(images), $"Image {i} is null.");
             if (img.Length != size)
                 throw new ShapeException($"Image {i} has {img.Length} values but the model takes images of shape ({string.Join(",", m.InputShape)}) = {size} values (C,H,W row-major).");
+            RequireFinite(img, $"Image {i}");
             Array.Copy(img, 0, data, i * size, size);
         }
         return TensorModule.ofArray([images.Count, .. m.InputShape], data);
+    }
+
+    /// <summary>Rejects NaN and infinite pixels: a model's answer to them is meaningless (class 0 with confidence NaN).</summary>
+    private static void RequireFinite(float[] image, string what)
+    {
+        int bad = Array.FindIndex(image, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new InvalidValueException($"{what} has a non-finite value ({image[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}) at index {bad} (C,H,W row-major); every pixel must be a finite number, e.g. in [0, 1].");
     }
 
     /// <summary>Probabilities [N, classes] as rows.</summary>

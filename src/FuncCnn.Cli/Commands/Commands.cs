@@ -25,6 +25,7 @@ internal static partial class Commands
         root.Subcommands.Add(Report());
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Export());
+        root.Subcommands.Add(Generate());
         return root;
     }
 

@@ -17,7 +17,7 @@ internal static partial class Commands
         var epochs = Opt("--epochs", "Passes over the training data", 2);
         var output = Opt("--out", "Folder for the results", "funccnn-demo");
         var limit = Opt<int?>("--limit", "Train on the first N training images only (faster)");
-        var testLimit = Opt<int?>("--test-limit", "Evaluate on the first N test images only");
+        var testLimit = Opt<int?>("--test-limit", "Evaluate on N test images only: a sample covering every class");
         var cmd = new Command("demo", "Train the seed CNN on MNIST (or Fashion-MNIST when MNIST is not found), print the test accuracy and write the results folder")
         {
             epochs, output, limit, testLimit,

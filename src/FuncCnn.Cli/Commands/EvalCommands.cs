@@ -18,7 +18,7 @@ internal static partial class Commands
         model.Required = true;
         var dataset = Opt("--dataset", "mnist, fashion-mnist, quickdraw or letters", "mnist");
         var data = Opt<string>("--data", "The dataset's folder");
-        var limit = Opt<int?>("--limit", "Evaluate on the first N test images only");
+        var limit = Opt<int?>("--limit", "Evaluate on N test images only: a seeded sample covering every class");
         var cmd = new Command("eval", "Evaluate a saved model on a dataset's test images: loss, accuracy, confusion matrix") { model, dataset, data, limit };
         cmd.SetAction(p =>
         {
@@ -26,7 +26,7 @@ internal static partial class Commands
             var name = p.GetValue(dataset)!;
             DataSources.Check(name);
             var test = DataSources.Load(name, p.GetValue(data), name == "quickdraw" ? m.ClassNames : null).Test;
-            if (p.GetValue(limit) is { } n) test = test.Take(Positive(n, "--limit"));
+            if (p.GetValue(limit) is { } n) test = test.Sample(Positive(n, "--limit"), seed: 0); // stratified: every class is scored
             var r = m.Evaluate(test);
             Console.WriteLine($"{test.Name}: {r.Count} images");
             Console.WriteLine($"accuracy {Outputs.Percent(r.Accuracy)}");

@@ -16,7 +16,7 @@ internal static partial class Commands
         var data = Opt<string>("--data", "The dataset's folder");
         var outDir = Opt<string>("--out", "The report folder (default: report/ beside the model)");
         var format = Opt("--format", "Comma-separated formats: svg, png, pdf", "svg,png,pdf");
-        var limit = Opt<int?>("--limit", "Use the first N test images only");
+        var limit = Opt<int?>("--limit", "Use N test images only: a seeded sample covering every class");
         var cmd = new Command("report", "Write the report of a saved model on a dataset's test images: charts as SVG/PNG, report.pdf, index.html, predictions.csv")
             { model, dataset, data, outDir, format, limit };
         cmd.SetAction(p =>
@@ -28,7 +28,7 @@ internal static partial class Commands
             var history = path.EndsWith(".fcnn", StringComparison.OrdinalIgnoreCase) ? Model.LoadFile(path).History : TrainingHistory.Empty;
             var name = p.GetValue(dataset)!;
             var pair = DataSources.Load(name, p.GetValue(data), name == "quickdraw" ? m.ClassNames : null);
-            var test = p.GetValue(limit) is { } n ? pair.Test.Take(Positive(n, "--limit")) : pair.Test;
+            var test = p.GetValue(limit) is { } n ? pair.Test.Sample(Positive(n, "--limit"), seed: 0) : pair.Test;
             var folder = p.GetValue(outDir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "report");
             var title = $"{Path.GetFileName(path)} on {test.Name}";
             var reportData = TrainingReport.From(m, history, test, title, train: pair.Train);

@@ -130,14 +130,15 @@ module Dataset =
     /// The images in a seeded random order.
     let shuffle (rng: Rng) (ds: Dataset) = subset (Rng.permutation (count ds) rng) ds
 
-    /// Splits off the last fraction of the images as a validation set, exactly as Keras'
-    /// `validation_split` does (before any shuffling): the split point is floor(count * (1 - fraction)).
-    /// Returns (train, validation).
+    /// Splits off the last fraction of the images as a validation set, as Keras' `validation_split`
+    /// does (before any shuffling). The fraction is the size of the validation (second) part:
+    /// it gets round(count * fraction) images (half away from zero), the training part the rest,
+    /// so 1,000 images split 0.2 give 800 + 200. Returns (train, validation).
     let split (validationFraction: float) (ds: Dataset) =
         if not (validationFraction >= 0.0 && validationFraction <= 1.0) then
             Fail.value "split: the validation fraction must be in [0,1], got %g" validationFraction
         let n = count ds
-        let at = int (floor (float n * (1.0 - validationFraction)))
+        let at = n - int (Math.Round(float n * validationFraction, MidpointRounding.AwayFromZero))
         let train = subset (Array.init at id) ds
         let valid = subset (Array.init (n - at) (fun i -> at + i)) ds
         { train with Name = ds.Name + "/train" }, { valid with Name = ds.Name + "/validation" }
@@ -160,6 +161,48 @@ module Dataset =
             for k in 0 .. nTest - 1 do isTest.[idx.[perm.[k]]] <- true)
         let pick want = [| for i in 0 .. isTest.Length - 1 do if isTest.[i] = want then yield i |]
         { subset (pick false) ds with Name = ds.Name + "/train" }, { subset (pick true) ds with Name = ds.Name + "/test" }
+
+    /// A seeded stratified sample of n images (all of them, shuffled, when n >= count): each class
+    /// gets a share proportional to its size, at least one image while n allows one per class, and
+    /// the sample comes in a seeded random order. A test subset taken this way covers every class
+    /// even when the dataset is sorted by class (QuickDraw), unlike `take`.
+    let sample (rng: Rng) (n: int) (ds: Dataset) =
+        if n < 0 then Fail.value "sample: the count must be non-negative, got %d" n
+        let total = count ds
+        let k = numClasses ds
+        let keys = Rng.splitN (k + 1) rng
+        let members = Array.init k (fun _ -> Collections.Generic.List<int>())
+        ds.Labels |> Array.iteri (fun i l -> members.[l].Add i)
+        let quota =
+            if n >= total then members |> Array.map (fun m -> m.Count)
+            else
+                let present = members |> Array.filter (fun m -> m.Count > 0) |> Array.length
+                let floorShare = Array.init k (fun c -> if members.[c].Count = 0 then 0 else max (if n >= present then 1 else 0) (n * members.[c].Count / total))
+                // hand out what is left (or take back the excess of the minimums) by largest remainder
+                let q = Array.copy floorShare
+                let mutable left = n - Array.sum q
+                let byRemainder =
+                    Array.init k id
+                    |> Array.sortByDescending (fun c -> (float n * float members.[c].Count / float total) - float q.[c], -c)
+                let mutable j = 0
+                while left > 0 do
+                    let c = byRemainder.[j % k]
+                    if q.[c] < members.[c].Count then (q.[c] <- q.[c] + 1; left <- left - 1)
+                    j <- j + 1
+                let byExcess = byRemainder |> Array.rev
+                j <- 0
+                while left < 0 do
+                    let c = byExcess.[j % k]
+                    if q.[c] > 1 then (q.[c] <- q.[c] - 1; left <- left + 1)
+                    j <- j + 1
+                q
+        let picked =
+            [| for c in 0 .. k - 1 do
+                 let m = members.[c].ToArray()
+                 let perm = Rng.permutation m.Length keys.[c]
+                 for j in 0 .. quota.[c] - 1 do yield m.[perm.[j]] |]
+        let order = Rng.permutation picked.Length keys.[k]
+        subset (order |> Array.map (fun i -> picked.[i])) ds
 
     /// The images at the given indices as one (N,C,H,W) float32 tensor; bytes become v/255.
     let toTensor (indices: int[]) (ds: Dataset) =

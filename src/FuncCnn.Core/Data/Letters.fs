@@ -47,3 +47,48 @@ module Letters =
           Labels = images |> Array.map fst
           ClassNames = patterns |> Array.map fst }
         |> Dataset.validate
+
+/// The from-scratch CNN notebook's own letters, exactly: its 6x6 `create_letter_o()` and
+/// `create_letter_x()` arrays, and its training set of four images.
+module NotebookLetters =
+    /// The notebook's letter O (1 = ink), row by row.
+    let o: int[][] =
+        [| [| 0; 1; 1; 1; 1; 0 |]
+           [| 1; 0; 0; 0; 0; 1 |]
+           [| 1; 0; 0; 0; 0; 1 |]
+           [| 1; 0; 0; 0; 0; 1 |]
+           [| 1; 0; 0; 0; 0; 1 |]
+           [| 0; 1; 1; 1; 1; 0 |] |]
+
+    /// The notebook's letter X (1 = ink), row by row.
+    let x: int[][] =
+        [| [| 1; 0; 0; 0; 0; 1 |]
+           [| 0; 1; 0; 0; 1; 0 |]
+           [| 0; 0; 1; 1; 0; 0 |]
+           [| 0; 0; 1; 1; 0; 0 |]
+           [| 0; 1; 0; 0; 1; 0 |]
+           [| 1; 0; 0; 0; 0; 1 |] |]
+
+    /// The notebook's `create_shifted_o`/`create_shifted_x`, statement for statement: each pixel
+    /// (i, j) reads base[i - down, j - right] and writes it to (clamp(i + down), clamp(j + right)),
+    /// later writes winning. (This is what the notebook computes, clamping included.)
+    let shifted (shiftRight: int) (shiftDown: int) (bas: int[][]) : int[][] =
+        let img = Array.init 6 (fun _ -> Array.zeroCreate 6)
+        for i in 0 .. 5 do
+            for j in 0 .. 5 do
+                let ni = min 5 (max 0 (i + shiftDown))
+                let nj = min 5 (max 0 (j + shiftRight))
+                if 0 <= i - shiftDown && i - shiftDown < 6 && 0 <= j - shiftRight && j - shiftRight < 6 then
+                    img.[ni].[nj] <- bas.[i - shiftDown].[j - shiftRight]
+        img
+
+    /// The notebook's training set: O, O shifted right, X, X shifted right (`train_targets = [0, 0, 1, 1]`),
+    /// images (1,6,6) of float 0.0/1.0 exactly as the notebook's arrays, classes ["O"; "X"].
+    let trainingSet () : Dataset =
+        let images = [| o; shifted 1 0 o; x; shifted 1 0 x |]
+        { Name = "letters-notebook"
+          Pixels = Floats(images |> Array.collect (fun rows -> rows |> Array.collect (Array.map float32)))
+          ImageShape = [| 1; 6; 6 |]
+          Labels = [| 0; 0; 1; 1 |]
+          ClassNames = [| "O"; "X" |] }
+        |> Dataset.validate

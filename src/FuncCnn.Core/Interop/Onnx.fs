@@ -182,8 +182,7 @@ let toBytes (model: Model) : byte[] =
 /// Writes a model as an ONNX file.
 let save (path: string) (model: Model) =
     let bytes = toBytes model
-    try File.WriteAllBytes(path, bytes)
-    with :? IOException | :? UnauthorizedAccessException as e -> raise (ModelFileException(path, "could not be written: " + e.Message, e))
+    FileOut.write path (fun full -> File.WriteAllBytes(full, bytes))
 
 // ---------------------------------------------------------------------------------------------
 // Reading: a message is parsed into its fields by CodedInputStream, nested ones on demand.

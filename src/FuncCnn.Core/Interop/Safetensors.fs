@@ -70,8 +70,7 @@ let toBytes (metadata: Map<string, string>) (tree: ParamTree) : byte[] =
 /// Writes a model's parameters as a safetensors file.
 let save (path: string) (metadata: Map<string, string>) (model: Model) =
     let bytes = toBytes metadata model.Params
-    try File.WriteAllBytes(path, bytes)
-    with :? IOException | :? UnauthorizedAccessException as e -> raise (ModelFileException(path, "could not be written: " + e.Message, e))
+    FileOut.write path (fun full -> File.WriteAllBytes(full, bytes))
 
 /// Parses and validates the header of a safetensors stream of the given length: the entries sorted
 /// by offset, the metadata, and where the data starts. Reads nothing beyond the header.

@@ -51,7 +51,7 @@ public static class TrainingReport
             Headlines = headlines ?? [],
             ClassCounts = train is { Count: > 0 } ? train.ClassCounts() : null,
             DatasetPreview = train is { Count: > 0 } ? Preview(train, height, width, classNames.Count) : null,
-            TrainingPredictions = train is { Count: > 0 } ? Predictions(model, train.Take(Math.Min(32, train.Count)), height, width).Select(p => p.Prediction).ToList() : [],
+            TrainingPredictions = train is { Count: > 0 } ? Predictions(model, train.Sample(Math.Min(32, train.Count)), height, width).Select(p => p.Prediction).ToList() : [],
         };
     }
 
