@@ -91,9 +91,9 @@ let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
     requireFits "maxpool input" x 0 (g.N * g.C * planeIn)
     let y = uninitialized (g.N * g.C * planeOut)
-    let arg = GC.AllocateUninitializedArray<int> y.Length
+    let arg = uninitializedInts y.Length
     if y.Length > 0 then
-        let useGather = Avx2.IsSupported && simdPath <> Scalar
+        let useGather = Avx2.IsSupported && simdPath () <> Scalar
         let origins = if useGather then windowOrigins g else [||]
         use px = fixed x
         use py = fixed y
