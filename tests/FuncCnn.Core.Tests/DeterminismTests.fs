@@ -84,6 +84,23 @@ let tests =
                 let products = Array.map2 (fun (a: float32) b -> a * b) x y
                 Expect.equal (BitConverter.SingleToInt32Bits (Setup.Reduce.dot (ReadOnlySpan x) (ReadOnlySpan y))) (BitConverter.SingleToInt32Bits (modelSum products)) (sprintf "dot of %d" n)
 
+        testCase "Adam's eight-at-a-time loop gives the bits of the plain per-element formula" <| fun () ->
+            let rng = Random 9
+            let n = 1003
+            let arr scale = Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0) * scale)
+            let p, m, g = arr 1.0f, arr 0.01f, arr 0.1f
+            let v = arr 0.001f |> Array.map abs
+            let lr, b1, b2, eps, t = 1e-3f, 0.9f, 0.999f, 1e-7f, 7
+            let p', m', v' = Optim.adamStep lr b1 b2 eps t p m v g
+            let c1 = float32 (1.0 - pown (float b1) t)
+            let c2 = float32 (1.0 - pown (float b2) t)
+            for i in 0 .. n - 1 do
+                let mi = b1 * m.[i] + (1.0f - b1) * g.[i]
+                let vi = b2 * v.[i] + (1.0f - b2) * g.[i] * g.[i]
+                let pi = p.[i] - lr * (mi / c1) / (sqrt (vi / c2) + eps)
+                Expect.equal (BitConverter.SingleToInt32Bits m'.[i], BitConverter.SingleToInt32Bits v'.[i], BitConverter.SingleToInt32Bits p'.[i])
+                             (BitConverter.SingleToInt32Bits mi, BitConverter.SingleToInt32Bits vi, BitConverter.SingleToInt32Bits pi) (sprintf "element %d" i)
+
         testCase "the pure step leaves the state it was given unchanged and repeats to the bit" <| fun () ->
             let images, labels = batch ()
             let model = Model.build (Rng.create 0L) Zoo.mnistInput Zoo.seedCnn
