@@ -101,6 +101,18 @@ let tests =
                 Expect.equal (BitConverter.SingleToInt32Bits m'.[i], BitConverter.SingleToInt32Bits v'.[i], BitConverter.SingleToInt32Bits p'.[i])
                              (BitConverter.SingleToInt32Bits mi, BitConverter.SingleToInt32Bits vi, BitConverter.SingleToInt32Bits pi) (sprintf "element %d" i)
 
+        testCase "2x2 max pooling makes the scalar loop's choices on the vector path, NaNs and ties included" <| fun () ->
+            let rng = Random 13
+            for h, w in [ 26, 26; 11, 11; 4, 34; 5, 7; 2, 2 ] do
+                let g = Shape.pool2d "maxpool" [| 3; 5; h; w |] (2, 2) (2, 2)
+                let x = Array.init (3 * 5 * h * w) (fun _ -> match rng.Next 6 with 0 -> nanf | 1 -> 1.0f | _ -> float32 (rng.Next 4))
+                let run path = Setup.withSettings { Path = path; Threads = 1 } (fun () -> Pool.maxPool2dForward g x)
+                let ys, args = run Setup.Scalar
+                for path in [ Setup.V256; Setup.V512 ] do
+                    let y, arg = run path
+                    Expect.equal (y |> Array.map BitConverter.SingleToInt32Bits) (ys |> Array.map BitConverter.SingleToInt32Bits) (sprintf "values %dx%d %A" h w path)
+                    Expect.equal arg args (sprintf "argmax %dx%d %A" h w path)
+
         testCase "the pure step leaves the state it was given unchanged and repeats to the bit" <| fun () ->
             let images, labels = batch ()
             let model = Model.build (Rng.create 0L) Zoo.mnistInput Zoo.seedCnn
