@@ -119,9 +119,131 @@ let medianMs (warmup: int) (warmupMs: int64) (runs: int) (f: unit -> 'a) =
             sw.Elapsed.TotalMilliseconds, CpuClock.processMs () - cpu0)
     median (Array.map fst samples), median (Array.map snd samples)
 
+/// What this machine can do at best, measured here: the FMA peak of an in-cache loop and the
+/// streaming memory bandwidth, both on every core at once.
+module Peak =
+    open System.Runtime.Intrinsics
+    open System.Threading.Tasks
+
+    /// 12 independent FMA chains of Vector512 (or Vector256, or scalar) registers: no loads, no
+    /// dependencies between chains, so it runs at the FMA units' throughput. Returns flops done.
+    let private fmaLoop (iters: int) : float * float32 =
+        let a = 0.9999999f
+        let b = 1e-7f
+        if Vector512.IsHardwareAccelerated then
+            let va, vb = Vector512.Create a, Vector512.Create b
+            let mutable c0 = Vector512.Create 1.0f
+            let mutable c1 = c0
+            let mutable c2 = c0
+            let mutable c3 = c0
+            let mutable c4 = c0
+            let mutable c5 = c0
+            let mutable c6 = c0
+            let mutable c7 = c0
+            let mutable c8 = c0
+            let mutable c9 = c0
+            let mutable c10 = c0
+            let mutable c11 = c0
+            for _ in 1 .. iters do
+                c0 <- Vector512.FusedMultiplyAdd(c0, va, vb)
+                c1 <- Vector512.FusedMultiplyAdd(c1, va, vb)
+                c2 <- Vector512.FusedMultiplyAdd(c2, va, vb)
+                c3 <- Vector512.FusedMultiplyAdd(c3, va, vb)
+                c4 <- Vector512.FusedMultiplyAdd(c4, va, vb)
+                c5 <- Vector512.FusedMultiplyAdd(c5, va, vb)
+                c6 <- Vector512.FusedMultiplyAdd(c6, va, vb)
+                c7 <- Vector512.FusedMultiplyAdd(c7, va, vb)
+                c8 <- Vector512.FusedMultiplyAdd(c8, va, vb)
+                c9 <- Vector512.FusedMultiplyAdd(c9, va, vb)
+                c10 <- Vector512.FusedMultiplyAdd(c10, va, vb)
+                c11 <- Vector512.FusedMultiplyAdd(c11, va, vb)
+            let s = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11
+            float iters * 12.0 * 16.0 * 2.0, Vector512.Sum s
+        elif Vector256.IsHardwareAccelerated then
+            let va, vb = Vector256.Create a, Vector256.Create b
+            let mutable c0 = Vector256.Create 1.0f
+            let mutable c1 = c0
+            let mutable c2 = c0
+            let mutable c3 = c0
+            let mutable c4 = c0
+            let mutable c5 = c0
+            let mutable c6 = c0
+            let mutable c7 = c0
+            let mutable c8 = c0
+            let mutable c9 = c0
+            let mutable c10 = c0
+            let mutable c11 = c0
+            for _ in 1 .. iters do
+                c0 <- Vector256.FusedMultiplyAdd(c0, va, vb)
+                c1 <- Vector256.FusedMultiplyAdd(c1, va, vb)
+                c2 <- Vector256.FusedMultiplyAdd(c2, va, vb)
+                c3 <- Vector256.FusedMultiplyAdd(c3, va, vb)
+                c4 <- Vector256.FusedMultiplyAdd(c4, va, vb)
+                c5 <- Vector256.FusedMultiplyAdd(c5, va, vb)
+                c6 <- Vector256.FusedMultiplyAdd(c6, va, vb)
+                c7 <- Vector256.FusedMultiplyAdd(c7, va, vb)
+                c8 <- Vector256.FusedMultiplyAdd(c8, va, vb)
+                c9 <- Vector256.FusedMultiplyAdd(c9, va, vb)
+                c10 <- Vector256.FusedMultiplyAdd(c10, va, vb)
+                c11 <- Vector256.FusedMultiplyAdd(c11, va, vb)
+            let s = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11
+            float iters * 12.0 * 8.0 * 2.0, Vector256.Sum s
+        else
+            let mutable c0 = 1.0f
+            let mutable c1 = 1.0f
+            let mutable c2 = 1.0f
+            let mutable c3 = 1.0f
+            for _ in 1 .. iters do
+                c0 <- MathF.FusedMultiplyAdd(c0, a, b)
+                c1 <- MathF.FusedMultiplyAdd(c1, a, b)
+                c2 <- MathF.FusedMultiplyAdd(c2, a, b)
+                c3 <- MathF.FusedMultiplyAdd(c3, a, b)
+            float iters * 4.0 * 2.0, c0 + c1 + c2 + c3
+
+    /// Runs `work` on `threads` threads at once; best wall time of `runs` in ms and the total of
+    /// what the threads report.
+    let private together (threads: int) (runs: int) (work: int -> float) =
+        let mutable best = Double.MaxValue
+        let mutable amount = 0.0
+        for _ in 1 .. runs do
+            let results = Array.zeroCreate threads
+            let sw = Stopwatch.StartNew()
+            Parallel.For(0, threads, ParallelOptions(MaxDegreeOfParallelism = threads), (fun i -> results.[i] <- work i)) |> ignore
+            let ms = sw.Elapsed.TotalMilliseconds
+            if ms < best then
+                best <- ms
+                amount <- Array.sum results
+        best, amount
+
+    /// GFLOP/s of the in-cache FMA loop on `threads` threads (best of 7 runs of ~50 ms).
+    let fmaGflops (threads: int) =
+        fmaLoop 1000 |> ignore
+        let ms, flops = together threads 7 (fun _ -> let f, s = fmaLoop 2_000_000 in (if Single.IsNaN s then 0.0 else f))
+        flops / (ms * 1e6)
+
+    /// GB/s of c = a + b over 64 MB arrays split across `threads` threads (best of 5; bytes
+    /// counted: two reads and one write per element).
+    let bandwidthGBs (threads: int) =
+        let n = 16 * 1024 * 1024
+        let a = Array.create n 1.0f
+        let b = Array.create n 2.0f
+        let c = Array.zeroCreate<float32> n
+        let ms, bytes =
+            together threads 5 (fun i ->
+                let lo, hi = i * n / threads, (i + 1) * n / threads
+                System.Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan(a, lo, hi - lo), ReadOnlySpan(b, lo, hi - lo), Span(c, lo, hi - lo))
+                12.0 * float (hi - lo))
+        bytes / (ms * 1e6)
+
 let private randomArray (rng: Random) (len: int) = Array.init len (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
 
-type private Row = { Name: string; Flops: float; Ms: float; CpuMs: float; NaiveMs: float option }
+/// A kernel's work: floating-point operations (judged against the FMA peak) or bytes moved
+/// (judged against the bandwidth).
+type private Work =
+    | Flops of float
+    | Bytes of float
+
+type private Row = { Name: string; Work: Work; Ms: float; CpuMs: float; NaiveMs: float option }
 
 let private gflops (flops: float) (ms: float) = flops / (ms * 1e6)
 
@@ -151,34 +273,49 @@ let run (argv: string[]) =
     let _, p1arg = Pool.maxPool2dForward pool1 p1in
     let p1dy = randomArray rng (128 * 32 * 13 * 13)
     let naiveRuns = 3
-    let row name flops (fast: unit -> 'a) (naive: (unit -> 'b) option) =
-        let ms, cpuMs = medianMs 5 1500L runs fast
+    let threads = Environment.ProcessorCount
+    let ws = Setup.Workspace()
+    let peak1 = Peak.fmaGflops 1
+    let peak = Peak.fmaGflops threads
+    let bandwidth = Peak.bandwidthGBs threads
+    printfn "kernels: %d cores, SIMD path %A, median of %d runs; load average %s" threads (Setup.simdPath ()) runs
+        (try (IO.File.ReadAllText "/proc/loadavg").Trim() with _ -> "?")
+    printfn "measured peak: in-cache FMA loop %.1f GFLOP/s on 1 core, %.1f on %d; memory bandwidth (c = a + b, 64 MB arrays) %.1f GB/s" peak1 peak threads bandwidth
+    let row name (work: Work) (fast: unit -> 'a) (naive: (unit -> 'b) option) =
+        // as in a training step: outputs come from a workspace that is released after each call
+        let ms, cpuMs = medianMs 5 1500L runs (fun () -> let r = Setup.inWorkspace ws fast in ws.Release(); r)
         let naiveMs = if withNaive then naive |> Option.map (fun f -> fst (medianMs 1 0L naiveRuns f)) else None
-        let r = { Name = name; Flops = flops; Ms = ms; CpuMs = cpuMs; NaiveMs = naiveMs }
-        let line = sprintf "%-34s %8.3f ms %7.1f GFLOP/s | cpu %8.3f ms %6.1f GFLOP/cpu-s" name ms (gflops flops ms) cpuMs (gflops flops cpuMs)
-        match naiveMs with
-        | Some nm -> printfn "%s | naive %8.2f ms %6.2f GFLOP/s (x%.0f)" line nm (gflops flops nm) (nm / ms)
-        | None -> printfn "%s" line
+        let r = { Name = name; Work = work; Ms = ms; CpuMs = cpuMs; NaiveMs = naiveMs }
+        let line =
+            match work with
+            | Flops flops -> sprintf "%-34s %8.3f ms %7.1f GFLOP/s %5.1f%% of peak | cpu %8.3f ms %6.1f GFLOP/cpu-s" name ms (gflops flops ms) (100.0 * gflops flops ms / peak) cpuMs (gflops flops cpuMs)
+            | Bytes bytes -> sprintf "%-34s %8.3f ms %7.1f GB/s    %5.1f%% of bandwidth" name ms (bytes / (ms * 1e6)) (100.0 * bytes / (ms * 1e6) / bandwidth)
+        match naiveMs, work with
+        | Some nm, Flops flops -> printfn "%s | naive %8.2f ms %6.2f GFLOP/s (x%.0f)" line nm (gflops flops nm) (nm / ms)
+        | _ -> printfn "%s" line
         r
-    printfn "kernels: %d cores, SIMD path %A, median of %d runs" Environment.ProcessorCount Setup.simdPath runs
     let rows =
-        [ row "conv2 forward (128,32->64,13x13)" (convFlops conv2) (fun () -> Conv.conv2dForward conv2 x2 w2 (Some b2)) (Some (fun () -> Naive.conv2dForward conv2 x2 w2))
-          row "conv2 backward input" (convFlops conv2) (fun () -> Conv.conv2dBackwardInput conv2 dy2 w2) (Some (fun () -> Naive.conv2dBackwardInput conv2 dy2 w2))
-          row "conv2 backward weight" (convFlops conv2) (fun () -> Conv.conv2dBackwardWeight conv2 x2 dy2) (Some (fun () -> Naive.conv2dBackwardWeight conv2 x2 dy2))
-          row "matmul 128x1600 * 1600x64" (2.0 * 128.0 * 1600.0 * 64.0) (fun () -> Gemm.gemm false false 128 64 1600 (a, 0) (b, 0) (c, 0) false) (Some (fun () -> Naive.gemm false false 128 64 1600 (a, 0) (b, 0) (c, 0) false))
-          row "matmul dW 1600x128 * 128x64 (tA)" (2.0 * 128.0 * 1600.0 * 64.0) (fun () -> Gemm.gemm true false 1600 64 128 (a, 0) (da, 0) (dwDense, 0) false) (Some (fun () -> Naive.gemm true false 1600 64 128 (a, 0) (da, 0) (dwDense, 0) false))
-          row "matmul dX 128x64 * 64x1600 (tB)" (2.0 * 128.0 * 1600.0 * 64.0) (fun () -> Gemm.gemm false true 128 1600 64 (da, 0) (b, 0) (dxDense, 0) false) (Some (fun () -> Naive.gemm false true 128 1600 64 (da, 0) (b, 0) (dxDense, 0) false))
-          row "conv1 forward (128,1->32,28x28)" (convFlops conv1) (fun () -> Conv.conv2dForward conv1 x1 w1 None) (Some (fun () -> Naive.conv2dForward conv1 x1 w1))
-          row "conv1 backward weight" (convFlops conv1) (fun () -> Conv.conv2dBackwardWeight conv1 x1 dy1) (Some (fun () -> Naive.conv2dBackwardWeight conv1 x1 dy1))
-          row "conv2 bias backward" (float dy2.Length) (fun () -> Conv.biasBackward 128 64 121 dy2) None
-          row "conv1 bias backward" (float dy1.Length) (fun () -> Conv.biasBackward 128 32 676 dy1) None
-          row "maxpool1 forward (26->13)" (float p1in.Length) (fun () -> Pool.maxPool2dForward pool1 p1in) None
-          row "maxpool1 backward" (float p1in.Length) (fun () -> Pool.maxPool2dBackward pool1 p1arg p1dy) None
-          row "maxpool2 forward (11->5)" (float dy2.Length) (fun () -> Pool.maxPool2dForward pool2 dy2) None ]
+        [ row "conv2 forward (128,32->64,13x13)" (Flops (convFlops conv2)) (fun () -> Conv.conv2dForward conv2 x2 w2 (Some b2)) (Some (fun () -> Naive.conv2dForward conv2 x2 w2))
+          row "conv2 backward input" (Flops (convFlops conv2)) (fun () -> Conv.conv2dBackwardInput conv2 dy2 w2) (Some (fun () -> Naive.conv2dBackwardInput conv2 dy2 w2))
+          row "conv2 backward weight" (Flops (convFlops conv2)) (fun () -> Conv.conv2dBackwardWeight conv2 x2 dy2) (Some (fun () -> Naive.conv2dBackwardWeight conv2 x2 dy2))
+          row "matmul 128x1600 * 1600x64" (Flops (2.0 * 128.0 * 1600.0 * 64.0)) (fun () -> Gemm.gemm false false 128 64 1600 (a, 0) (b, 0) (c, 0) false) (Some (fun () -> Naive.gemm false false 128 64 1600 (a, 0) (b, 0) (c, 0) false))
+          row "matmul dW 1600x128 * 128x64 (tA)" (Flops (2.0 * 128.0 * 1600.0 * 64.0)) (fun () -> Gemm.gemm true false 1600 64 128 (a, 0) (da, 0) (dwDense, 0) false) (Some (fun () -> Naive.gemm true false 1600 64 128 (a, 0) (da, 0) (dwDense, 0) false))
+          row "matmul dX 128x64 * 64x1600 (tB)" (Flops (2.0 * 128.0 * 1600.0 * 64.0)) (fun () -> Gemm.gemm false true 128 1600 64 (da, 0) (b, 0) (dxDense, 0) false) (Some (fun () -> Naive.gemm false true 128 1600 64 (da, 0) (b, 0) (dxDense, 0) false))
+          row "conv1 forward (128,1->32,28x28)" (Flops (convFlops conv1)) (fun () -> Conv.conv2dForward conv1 x1 w1 None) (Some (fun () -> Naive.conv2dForward conv1 x1 w1))
+          row "conv1 backward weight" (Flops (convFlops conv1)) (fun () -> Conv.conv2dBackwardWeight conv1 x1 dy1) (Some (fun () -> Naive.conv2dBackwardWeight conv1 x1 dy1))
+          row "conv2 bias backward" (Bytes (4.0 * float dy2.Length)) (fun () -> Conv.biasBackward 128 64 121 dy2) None
+          row "conv1 bias backward" (Bytes (4.0 * float dy1.Length)) (fun () -> Conv.biasBackward 128 32 676 dy1) None
+          // reads x, writes y and the argmax
+          row "maxpool1 forward (26->13)" (Bytes (4.0 * float p1in.Length + 8.0 * float p1dy.Length)) (fun () -> Pool.maxPool2dForward pool1 p1in) None
+          // reads dy and the argmax, writes dx
+          row "maxpool1 backward" (Bytes (4.0 * float p1in.Length + 8.0 * float p1dy.Length)) (fun () -> Pool.maxPool2dBackward pool1 p1arg p1dy) None
+          row "maxpool2 forward (11->5)" (Bytes (4.0 * float dy2.Length + 8.0 * float (128 * 64 * 25))) (fun () -> Pool.maxPool2dForward pool2 dy2) None
+          row "relu1 backward (conv1 output)" (Bytes (12.0 * float dy1.Length)) (fun () -> Elementwise.reluBackward dy1 dy1) None ]
     let total = rows |> List.sumBy (fun r -> r.Ms)
     printfn "sum of the rows above (about the kernel part of one seed training step): %.2f ms" total
     let find i = rows.[i]
-    let json (r: Row) = sprintf "{\"ms\":%.4f,\"gflops\":%.2f,\"cpu_ms\":%.4f,\"gflops_per_cpu_s\":%.2f%s}" r.Ms (gflops r.Flops r.Ms) r.CpuMs (gflops r.Flops r.CpuMs) (match r.NaiveMs with Some nm -> sprintf ",\"naive_gflops\":%.3f" (gflops r.Flops nm) | None -> "")
-    printfn "{\"bench\":\"kernels\",\"cores\":%d,\"simd\":\"%A\",\"conv2d_forward\":%s,\"conv2d_backward_input\":%s,\"conv2d_backward_weight\":%s,\"matmul_128x1600x64\":%s,\"kernels_total_ms\":%.3f}"
-        Environment.ProcessorCount Setup.simdPath (json (find 0)) (json (find 1)) (json (find 2)) (json (find 3)) total
+    let flopsOf (r: Row) = match r.Work with Flops f -> f | Bytes _ -> nan
+    let json (r: Row) = sprintf "{\"ms\":%.4f,\"gflops\":%.2f,\"share_of_peak\":%.3f,\"cpu_ms\":%.4f,\"gflops_per_cpu_s\":%.2f%s}" r.Ms (gflops (flopsOf r) r.Ms) (gflops (flopsOf r) r.Ms / peak) r.CpuMs (gflops (flopsOf r) r.CpuMs) (match r.NaiveMs with Some nm -> sprintf ",\"naive_gflops\":%.3f" (gflops (flopsOf r) nm) | None -> "")
+    printfn "{\"bench\":\"kernels\",\"cores\":%d,\"simd\":\"%A\",\"peak_gflops\":%.1f,\"bandwidth_gbs\":%.1f,\"conv2d_forward\":%s,\"conv2d_backward_input\":%s,\"conv2d_backward_weight\":%s,\"matmul_128x1600x64\":%s,\"kernels_total_ms\":%.3f}"
+        Environment.ProcessorCount (Setup.simdPath ()) peak bandwidth (json (find 0)) (json (find 1)) (json (find 2)) (json (find 3)) total
     0

@@ -1,10 +1,13 @@
 module FuncCnn.Bench.Program
 
 open System
+open FuncCnn.Core
 
 let private usage () =
-    eprintfn "usage: FuncCnn.Bench step [--model seed000] [--batch 128] [--warmup 5] [--steps 20]"
+    eprintfn "usage: FuncCnn.Bench step [--model seed000] [--batch 128] [--warmup 5] [--steps 60 | --long] [--pure]"
+    eprintfn "         --long: 200 timed steps; --pure: time Train.step (fresh parameters each step) instead of the fit loop's step"
     eprintfn "       FuncCnn.Bench kernels [--naive]"
+    eprintfn "       FuncCnn.Bench compare [--rounds 2] [--steps 60]   (the PyTorch anchor in the same run)"
     eprintfn "       FuncCnn.Bench profile [--batch 128]"
     eprintfn "       FuncCnn.Bench report [--train 6000] [--warmup 1] [--runs 3]"
     eprintfn "       FuncCnn.Bench infer [--reps 5]"
@@ -17,13 +20,19 @@ let option (argv: string[]) (name: string) (fallback: string) =
     | Some i when i + 1 < argv.Length -> argv.[i + 1]
     | _ -> fallback
 
+let private flag (argv: string[]) (name: string) = argv |> Array.contains ("--" + name)
+
 [<EntryPoint>]
 let main argv =
     match argv |> Array.tryHead with
     | Some "step" ->
-        Step.run (option argv "model" "seed000") (int (option argv "batch" "128")) (int (option argv "warmup" "5")) (int (option argv "steps" "20"))
+        let steps = if flag argv "long" then 200 else int (option argv "steps" "60")
+        if steps < 40 then eprintfn "step: medians of fewer than 40 steps are not what the README reports (got --steps %d)" steps
+        let kind = if flag argv "pure" then PureStep else FitLoopStep
+        Step.run kind (option argv "model" "seed000") (int (option argv "batch" "128")) (int (option argv "warmup" "5")) steps |> ignore
         0
     | Some "kernels" -> Kernels.run argv.[1..]
+    | Some "compare" -> Compare.run (int (option argv "rounds" "2")) (int (option argv "steps" "60"))
     | Some "profile" ->
         Profile.run (int (option argv "batch" "128"))
         0

@@ -1,56 +1,33 @@
-/// `step`: times one training step (forward, loss, gradients, Adam update) of a zoo model at a
-/// batch size, on real MNIST images when they can be found.
+/// `step`: times training steps (forward, loss, gradients, Adam update) of a zoo model at a batch
+/// size, on real MNIST images when they can be found: median, p10, p90, min, allocated bytes per
+/// step and gen-0/1/2 collections over the timed steps (FuncCnn.Core.StepBenchmark measures).
 module FuncCnn.Bench.Step
 
-open System.Diagnostics
-open FuncCnn
+open System
+open System.Runtime
 open FuncCnn.Core
-open FuncCnn.Core.Data
 
-let median (xs: float[]) =
-    let s = Array.sort xs
-    if s.Length % 2 = 1 then s.[s.Length / 2] else (s.[s.Length / 2 - 1] + s.[s.Length / 2]) / 2.0
+let median (xs: float[]) = StepBenchmark.quantile 0.5 xs
 
-/// The first `batch` MNIST training images, or seeded random pixels when MNIST is not found, with
-/// labels folded into the model's `classes`.
-let private inputs (inputShape: int[]) (classes: int) (batch: int) =
-    let fromMnist =
-        if inputShape = Zoo.mnistInput then
-            try
-                let train, _ = Mnist.load None
-                let b = Dataset.batches batch train |> Seq.head
-                Some(b.Images, b.Labels |> Array.map (fun l -> l % classes), "mnist")
-            with :? FuncCnnException -> None
-        else None
-    match fromMnist with
-    | Some found when (let (x: Tensor), _, _ = found in x.Dims.[0] = batch) -> found
-    | _ ->
-        let x = Tensor.ofArray (Array.append [| batch |] inputShape) (Rng.uniform 0.0f 1.0f (batch * Shape.numel inputShape) (Rng.create 1L))
-        x, Array.init batch (fun i -> i % classes), "random"
+/// The zoo preset of a bench model name ("seed000" is the seed CNN's name in the reference
+/// fixtures and in the PyTorch anchor's model A).
+let presetOf (modelName: string) = if modelName = "seed000" then "seed-cnn" else modelName
 
-let run (modelName: string) (batch: int) (warmup: int) (steps: int) =
-    // "seed000" is the seed CNN's name in the reference fixtures and the issue's bench command
-    let preset = if modelName = "seed000" then "seed-cnn" else modelName
-    let arch, inputShape = Zoo.preset preset
-    let model = Model.build (Rng.create 0L) inputShape arch
-    if model.OutputShape.Length <> 1 then
-        Fail.value "step: times classifiers; preset '%s' outputs %s" preset (Shape.show model.OutputShape)
-    let x, labels, source = inputs inputShape model.OutputShape.[0] batch
-    let config = { Train.defaults with BatchSize = batch }
-    let mutable state = Train.init config model
-    let step () =
-        let s, loss = Train.step config state x labels
-        state <- s
-        loss
-    for _ in 1 .. warmup do step () |> ignore
-    let times =
-        Array.init steps (fun _ ->
-            let sw = Stopwatch.StartNew()
-            step () |> ignore
-            sw.Elapsed.TotalMilliseconds)
-    let ms = median times
-    let parameters = ParamTree.count model.Params
-    printfn "%s (%d parameters), batch %d of %s images, %d steps after %d warm-up" preset parameters batch source steps warmup
-    printfn "step times (ms): %s" (times |> Array.map (sprintf "%.1f") |> String.concat " ")
-    printfn "{\"model\":\"%s\",\"batch\":%d,\"steps\":%d,\"warmup\":%d,\"ms_per_step_median\":%.2f,\"ms_per_step_min\":%.2f,\"images_per_s\":%.0f,\"cores\":%d,\"data\":\"%s\"}"
-        modelName batch steps warmup ms (Array.min times) (float batch / ms * 1000.0) System.Environment.ProcessorCount source
+/// One line per figure, then one JSON line.
+let print (t: StepTimings) =
+    let kind = match t.Kind with FitLoopStep -> "fit-loop" | PureStep -> "pure"
+    printfn "%s (%d parameters), batch %d of %s images, %s step, %d steps after %d warm-up; GC %s, %s"
+        t.Preset t.Parameters t.Batch t.Data kind t.Times.Length t.Warmup
+        (if GCSettings.IsServerGC then "server" else "workstation") (string GCSettings.LatencyMode)
+    printfn "  median %.2f ms  p10 %.2f  p90 %.2f  min %.2f  max %.2f  (p90/median %.2f)  %.0f images/s"
+        t.Median t.P10 t.P90 t.Min t.Max (t.P90 / t.Median) (float t.Batch / t.Median * 1000.0)
+    printfn "  allocated %.0f bytes/step (%.3f MB)  collections during the timed steps: gen0 %d  gen1 %d  gen2 %d"
+        t.AllocatedBytesPerStep (t.AllocatedBytesPerStep / 1e6) t.Gen0 t.Gen1 t.Gen2
+    printfn "  step times (ms): %s" (t.Times |> Array.map (sprintf "%.1f") |> String.concat " ")
+    printfn "{\"bench\":\"step\",\"model\":\"%s\",\"kind\":\"%s\",\"batch\":%d,\"steps\":%d,\"warmup\":%d,\"median_ms\":%.3f,\"p10_ms\":%.3f,\"p90_ms\":%.3f,\"min_ms\":%.3f,\"max_ms\":%.3f,\"alloc_bytes_per_step\":%.0f,\"gen0\":%d,\"gen1\":%d,\"gen2\":%d,\"cores\":%d,\"data\":\"%s\"}"
+        t.Preset kind t.Batch t.Times.Length t.Warmup t.Median t.P10 t.P90 t.Min t.Max t.AllocatedBytesPerStep t.Gen0 t.Gen1 t.Gen2 Environment.ProcessorCount t.Data
+
+let run (kind: StepKind) (modelName: string) (batch: int) (warmup: int) (steps: int) =
+    let t = StepBenchmark.run kind (presetOf modelName) batch warmup steps
+    print t
+    t

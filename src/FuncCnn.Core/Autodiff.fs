@@ -41,7 +41,7 @@ let private backprop (tape: Tape) (leaves: Tensor[]) (output: Tensor) (seed: flo
         | null -> grads.[id] <- g
         | existing when owned.[id] -> TensorPrimitives.Add(System.ReadOnlySpan existing, System.ReadOnlySpan g, System.Span existing)
         | existing ->
-            let sum = Array.zeroCreate existing.Length
+            let sum = Kernels.Setup.uninitialized existing.Length
             TensorPrimitives.Add(System.ReadOnlySpan existing, System.ReadOnlySpan g, System.Span sum)
             grads.[id] <- sum
             owned.[id] <- true
@@ -61,7 +61,7 @@ let private backprop (tape: Tape) (leaves: Tensor[]) (output: Tensor) (seed: flo
                         failwithf "autodiff internal error: gradient of length %d for an input of shape %s" pg.Length (Shape.show node.Parents.[j].Dims)
                     accumulate p.Id pg
             grads.[i] <- null // free intermediate gradients as soon as they are consumed
-    Array.init leafCount (fun i -> match grads.[i] with null -> Array.zeroCreate leaves.[i].Numel | g -> g)
+    Array.init leafCount (fun i -> match grads.[i] with null -> Kernels.Setup.zeroed leaves.[i].Numel | g -> g)
 
 /// The core of every public function: evaluates `f` on tracked copies of `inputs` and pulls
 /// `seed` (or 1 for a scalar output) back to each input.

@@ -51,11 +51,11 @@ let private convolve (relu: bool) (stride: int * int) (padding: ConvPadding) (x:
         else
             // the ReLU gradient masks dy where the output is zero; the masked copy is scratch that
             // no tensor keeps, so it goes back to the pool as soon as the kernels are done
-            let masked = Buffers.ArrayPool<float32>.Shared.Rent dy.Length
+            let masked = Setup.Scratch.rent dy.Length
             try
                 Elementwise.reluBackwardInto y dy masked
                 backward masked
-            finally Buffers.ArrayPool<float32>.Shared.Return masked)
+            finally Setup.Scratch.give masked)
 
 /// Cross-correlation of x [N,C,H,W] with w [K,C,KH,KW] (+ bias [K]) → [N,K,OH,OW].
 let conv2d (stride: int * int) (padding: ConvPadding) (x: Tensor) (w: Tensor) (b: Tensor option) =
@@ -121,7 +121,7 @@ let private rows (op: string) (x: Tensor) =
     x.Numel / c, c
 
 let private logSoftmaxRows (n: int) (c: int) (x: float32[]) =
-    let y = Array.zeroCreate x.Length
+    let y = Setup.uninitialized x.Length
     for r in 0 .. n - 1 do
         let row = ReadOnlySpan(x, r * c, c)
         let m = TensorPrimitives.Max(row)
@@ -138,11 +138,11 @@ let softmax (x: Tensor) =
     TensorPrimitives.Exp(ReadOnlySpan y, Span y)
     Autodiff.record x.Dims y [| x |] (fun g ->
         // dx = y * (g - sum(g * y)) per row
-        let dx = Array.zeroCreate g.Length
+        let dx = Setup.uninitialized g.Length
         for r in 0 .. n - 1 do
             let yr = ReadOnlySpan(y, r * c, c)
             let gr = ReadOnlySpan(g, r * c, c)
-            let dot = TensorPrimitives.Dot(yr, gr)
+            let dot = Setup.Reduce.dot yr gr
             TensorPrimitives.Subtract(gr, dot, Span(dx, r * c, c))
             TensorPrimitives.Multiply(ReadOnlySpan(dx, r * c, c), yr, Span(dx, r * c, c))
         [| dx |])
@@ -153,9 +153,9 @@ let logSoftmax (x: Tensor) =
     let y = logSoftmaxRows n c x.Data
     Autodiff.record x.Dims y [| x |] (fun g ->
         // dx = g - softmax * sum(g) per row
-        let dx = Array.zeroCreate g.Length
+        let dx = Setup.uninitialized g.Length
         for r in 0 .. n - 1 do
-            let total = TensorPrimitives.Sum(ReadOnlySpan(g, r * c, c))
+            let total = Setup.Reduce.sum (ReadOnlySpan(g, r * c, c))
             for j in r * c .. r * c + c - 1 do
                 dx.[j] <- g.[j] - MathF.Exp y.[j] * total
         [| dx |])
@@ -182,7 +182,7 @@ let crossEntropy (logits: Tensor) (labels: int[]) =
     Autodiff.record [||] [| loss |] [| logits |] (fun g ->
         // d/dlogits = (softmax - onehot) / N
         let scale = g.[0] / float32 n
-        let dx = Array.zeroCreate logp.Length
+        let dx = Setup.uninitialized logp.Length
         TensorPrimitives.Exp(ReadOnlySpan logp, Span dx)
         for i in 0 .. n - 1 do dx.[i * c + labels.[i]] <- dx.[i * c + labels.[i]] - 1.0f
         TensorPrimitives.Multiply(ReadOnlySpan dx, scale, Span dx)
@@ -194,7 +194,7 @@ let crossEntropyOneHot (logits: Tensor) (targets: Tensor) =
     if targets.Dims <> logits.Dims then
         Fail.shape "cross_entropy: targets %s must have the logits' shape %s" (show targets.Dims) (show logits.Dims)
     let logp = logSoftmaxRows n c logits.Data
-    let loss = -TensorPrimitives.Dot(ReadOnlySpan logp, ReadOnlySpan targets.Data) / float32 n
+    let loss = -(Setup.Reduce.dot (ReadOnlySpan logp) (ReadOnlySpan targets.Data)) / float32 n
     let needL, needT = Autodiff.needsGrad logits, Autodiff.needsGrad targets
     Autodiff.record [||] [| loss |] [| logits; targets |] (fun g ->
         let scale = g.[0] / float32 n
@@ -202,7 +202,7 @@ let crossEntropyOneHot (logits: Tensor) (targets: Tensor) =
                // softmax * sum(t) - t, per row
                let dx = Array.zeroCreate logp.Length
                for i in 0 .. n - 1 do
-                   let tsum = TensorPrimitives.Sum(ReadOnlySpan(targets.Data, i * c, c))
+                   let tsum = Setup.Reduce.sum (ReadOnlySpan(targets.Data, i * c, c))
                    for j in i * c .. i * c + c - 1 do dx.[j] <- (MathF.Exp logp.[j] * tsum - targets.Data.[j]) * scale
                dx)
            gradIf needT (fun () -> logp |> Array.map (fun v -> -v * scale)) |])
@@ -233,7 +233,7 @@ let mse (a: Tensor) (b: Tensor) =
     let diff = Array.zeroCreate a.Numel
     TensorPrimitives.Subtract(ReadOnlySpan a.Data, ReadOnlySpan b.Data, Span diff)
     let n = float32 a.Numel
-    let loss = TensorPrimitives.Dot(ReadOnlySpan diff, ReadOnlySpan diff) / n
+    let loss = Setup.Reduce.dot (ReadOnlySpan diff) (ReadOnlySpan diff) / n
     let needA, needB = Autodiff.needsGrad a, Autodiff.needsGrad b
     Autodiff.record [||] [| loss |] [| a; b |] (fun g ->
         let scale = 2.0f * g.[0] / n

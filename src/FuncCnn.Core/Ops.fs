@@ -149,14 +149,14 @@ let div (a: Tensor) (b: Tensor) =
 
 /// Sum of all elements, as a scalar (shape []).
 let sum (x: Tensor) =
-    let s = TensorPrimitives.Sum(ro x.Data)
+    let s = Setup.Reduce.sum (ro x.Data)
     Autodiff.record [||] [| s |] [| x |] (fun g -> [| Array.create x.Numel g.[0] |])
 
 /// Mean of all elements, as a scalar.
 let mean (x: Tensor) =
     if x.Numel = 0 then Fail.shape "mean: tensor of shape %s is empty" (Shape.show x.Dims)
     let n = float32 x.Numel
-    let s = TensorPrimitives.Sum(ro x.Data) / n
+    let s = Setup.Reduce.sum (ro x.Data) / n
     Autodiff.record [||] [| s |] [| x |] (fun g -> [| Array.create x.Numel (g.[0] / n) |])
 
 /// Splits a shape around an axis into (outer, size, inner) and the reduced shape.
@@ -278,7 +278,7 @@ let matmul (a: Tensor) (b: Tensor) =
 
 /// Column sums of an [m, n] matrix.
 let private columnSums (m: int) (n: int) (g: float32[]) =
-    let s = Array.zeroCreate n
+    let s = Setup.zeroed n
     for i in 0 .. m - 1 do
         TensorPrimitives.Add(ReadOnlySpan(s), ReadOnlySpan(g, i * n, n), Span(s))
     s
@@ -292,7 +292,7 @@ let linear (x: Tensor) (w: Tensor) (b: Tensor option) =
         Fail.shape "linear: input %s has %d features but the weight %s expects %d" (Shape.show x.Dims) k (Shape.show w.Dims) w.Dims.[0]
     b |> Option.iter (fun b ->
         if b.Dims <> [| n |] then Fail.shape "linear: bias %s must have shape [%d] to match the weight %s" (Shape.show b.Dims) n (Shape.show w.Dims))
-    let y = if b.IsSome then Setup.uninitialized (m * n) else Array.zeroCreate (m * n)
+    let y = if b.IsSome then Setup.uninitialized (m * n) else Setup.zeroed (m * n)
     match b with
     | Some b -> for i in 0 .. m - 1 do Array.blit b.Data 0 y (i * n) n
     | None -> ()

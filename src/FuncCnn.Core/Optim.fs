@@ -5,6 +5,9 @@ module FuncCnn.Core.Optim
 open FuncCnn
 
 open FuncCnn.Core
+open System
+open System.Runtime.Intrinsics
+
 /// The update rule and its hyper-parameters (the learning rate comes from the schedule).
 type Optimizer =
     /// v = momentum * v + g;  p = p - lr * v   (PyTorch's form; momentum 0 is plain SGD).
@@ -44,27 +47,62 @@ let init (optimizer: Optimizer) (parameters: ParamTree) : OptimizerState =
     { Step = 0
       Moments = match optimizer with Sgd _ -> [ zeros () ] | Adam _ -> [ zeros (); zeros () ] }
 
+/// One SGD-with-momentum step for one tensor written into pOut and vOut, which may be p and v
+/// themselves (each element is read before it is written).
+let internal sgdStepInto (lr: float32) (momentum: float32) (p: float32[]) (v: float32[]) (g: float32[]) (pOut: float32[]) (vOut: float32[]) =
+    for i in 0 .. p.Length - 1 do
+        let vi = momentum * v.[i] + g.[i]
+        vOut.[i] <- vi
+        pOut.[i] <- p.[i] - lr * vi
+
 /// One SGD-with-momentum step for one tensor: (new parameter, new velocity).
 let sgdStep (lr: float32) (momentum: float32) (p: float32[]) (v: float32[]) (g: float32[]) =
-    let v' = Array.init p.Length (fun i -> momentum * v.[i] + g.[i])
-    Array.init p.Length (fun i -> p.[i] - lr * v'.[i]), v'
+    let p', v' = Array.zeroCreate p.Length, Array.zeroCreate p.Length
+    sgdStepInto lr momentum p v g p' v'
+    p', v'
 
 /// One Adam step for one tensor at step t (1-based): (new parameter, new m, new v).
-let adamStep (lr: float32) (beta1: float32) (beta2: float32) (eps: float32) (t: int) (p: float32[]) (m: float32[]) (v: float32[]) (g: float32[]) =
+let rec adamStep (lr: float32) (beta1: float32) (beta2: float32) (eps: float32) (t: int) (p: float32[]) (m: float32[]) (v: float32[]) (g: float32[]) =
     let n = p.Length
     let m' = Array.zeroCreate n
     let v' = Array.zeroCreate n
     let p' = Array.zeroCreate n
+    adamStepInto lr beta1 beta2 eps t p m v g p' m' v'
+    p', m', v'
+
+/// adamStep written into p', m', v', which may be p, m, v themselves (each element is read
+/// before it is written).
+and internal adamStepInto (lr: float32) (beta1: float32) (beta2: float32) (eps: float32) (t: int)
+                         (p: float32[]) (m: float32[]) (v: float32[]) (g: float32[]) (p': float32[]) (m': float32[]) (v': float32[]) =
+    let n = p.Length
     // bias corrections in double: 1 - beta^t loses digits in float32 for large t
     let c1 = float32 (1.0 - pown (float beta1) t)
     let c2 = float32 (1.0 - pown (float beta2) t)
-    for i in 0 .. n - 1 do
+    // Eight elements at a time with exactly the scalar loop's operations in its order (separate
+    // multiplies and adds, IEEE division and square root), so the bits are the same; the rest scalar.
+    let mutable start = 0
+    if Vector256.IsHardwareAccelerated && n >= 8 then
+        let b1, ob1 = Vector256.Create beta1, Vector256.Create(1.0f - beta1)
+        let b2, ob2 = Vector256.Create beta2, Vector256.Create(1.0f - beta2)
+        let vc1, vc2, vlr, veps = Vector256.Create c1, Vector256.Create c2, Vector256.Create lr, Vector256.Create eps
+        let whole = n / 8 * 8
+        let mutable i = 0
+        while i < whole do
+            let gi = Vector256.Create<float32>(ReadOnlySpan(g, i, 8))
+            let mi = b1 * Vector256.Create<float32>(ReadOnlySpan(m, i, 8)) + ob1 * gi
+            let vi = b2 * Vector256.Create<float32>(ReadOnlySpan(v, i, 8)) + ob2 * gi * gi
+            let pi = Vector256.Create<float32>(ReadOnlySpan(p, i, 8)) - vlr * (mi / vc1) / (Vector256.Sqrt(vi / vc2) + veps)
+            mi.CopyTo(Span(m', i, 8))
+            vi.CopyTo(Span(v', i, 8))
+            pi.CopyTo(Span(p', i, 8))
+            i <- i + 8
+        start <- whole
+    for i in start .. n - 1 do
         let mi = beta1 * m.[i] + (1.0f - beta1) * g.[i]
         let vi = beta2 * v.[i] + (1.0f - beta2) * g.[i] * g.[i]
         m'.[i] <- mi
         v'.[i] <- vi
         p'.[i] <- p.[i] - lr * (mi / c1) / (sqrt (vi / c2) + eps)
-    p', m', v'
 
 /// One step over the whole tree, updating only the leaves whose path `trainable` accepts
 /// (the rest, and their moments, stay as they are: that is how layers are frozen).
@@ -96,6 +134,32 @@ let updateWhere (trainable: string -> bool) (optimizer: Optimizer) (lr: float32)
     let newMoments =
         state.Moments |> List.mapi (fun k tree -> ParamTree.withLeaves (stepped |> List.map (fun (_, slots) -> List.item k slots)) tree)
     newParams, { Step = t; Moments = newMoments }
+
+/// updateWhere written into the arrays of `parameters` and `state`'s moments themselves: for a
+/// fit loop that owns its state (it copied the caller's at the start and never hands an
+/// intermediate one out), so a step allocates no new parameters or moments. Same bits as updateWhere.
+let internal updateWhereInPlace (trainable: string -> bool) (optimizer: Optimizer) (lr: float32) (state: OptimizerState)
+                                (parameters: ParamTree) (grads: ParamTree) : OptimizerState =
+    if not (System.Single.IsFinite lr) || lr < 0.0f then Fail.value "optimizer: learning rate must be a finite number >= 0, got %g" lr
+    let t = state.Step + 1
+    let ps = ParamTree.leaves parameters |> Array.ofList
+    let gs = ParamTree.leaves grads |> Array.ofList
+    if gs.Length <> ps.Length then Fail.shape "optimizer: %d gradients for %d parameters" gs.Length ps.Length
+    let moments = state.Moments |> List.map (ParamTree.leaves >> List.map snd >> Array.ofList) |> Array.ofList
+    for i in 0 .. ps.Length - 1 do
+        let path, p = ps.[i]
+        let g = snd gs.[i]
+        if p.Dims <> g.Dims then Fail.shape "optimizer: gradient %s does not match parameter '%s' %s" (Shape.show g.Dims) path (Shape.show p.Dims)
+        if trainable path then
+            match optimizer, moments with
+            | Sgd momentum, [| v |] -> sgdStepInto lr momentum p.Data v.[i].Data g.Data p.Data v.[i].Data
+            | Adam(b1, b2, eps), [| m; v |] -> adamStepInto lr b1 b2 eps t p.Data m.[i].Data v.[i].Data g.Data p.Data m.[i].Data v.[i].Data
+            | _ -> Fail.value "optimizer: the state does not belong to %A" optimizer
+    { state with Step = t }
+
+/// A deep copy of an optimizer state (fresh moment arrays).
+let internal copyState (state: OptimizerState) : OptimizerState =
+    { state with Moments = state.Moments |> List.map (ParamTree.map (fun t -> Tensor.wrap t.Dims (Array.copy t.Data))) }
 
 /// One step over the whole tree.
 let update (optimizer: Optimizer) (lr: float32) (state: OptimizerState) (parameters: ParamTree) (grads: ParamTree) =

@@ -25,14 +25,10 @@ let private assertBitwise (what: string) (expected: float32[]) (actual: float32[
         if BitConverter.SingleToInt32Bits expected.[i] <> BitConverter.SingleToInt32Bits actual.[i] then
             failwithf "%s: element %d differs: %g vs %g" what i expected.[i] actual.[i]
 
-/// Runs f with kernel settings changed, restoring them afterwards.
+/// Runs f with other kernel settings in its own scope (nothing global changes, so tests running
+/// at the same time are unaffected).
 let private withSettings (path: Setup.SimdPath) (threads: int) (f: unit -> 'a) =
-    let oldPath, oldThreads = Setup.simdPath, Setup.maxDegreeOfParallelism
-    Setup.simdPath <- path
-    Setup.maxDegreeOfParallelism <- threads
-    try f () finally
-        Setup.simdPath <- oldPath
-        Setup.maxDegreeOfParallelism <- oldThreads
+    Setup.withSettings { Path = path; Threads = threads } f
 
 // ---------------------------------------------------------------- GEMM
 

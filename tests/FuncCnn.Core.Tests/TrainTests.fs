@@ -128,10 +128,8 @@ let tests =
             let labels = Array.init 128 (fun i -> i % 10)
             let model = Model.build (Rng.create 1L) Zoo.mnistInput Zoo.seedCnn
             let run threads =
-                let before = FuncCnn.Core.Kernels.Setup.maxDegreeOfParallelism
-                FuncCnn.Core.Kernels.Setup.maxDegreeOfParallelism <- threads
-                try Train.fit { Train.defaults with BatchSize = 64; Epochs = 2; Seed = 3L } model (Examples.labelled images labels)
-                finally FuncCnn.Core.Kernels.Setup.maxDegreeOfParallelism <- before
+                FuncCnn.Core.Kernels.Setup.withSettings { FuncCnn.Core.Kernels.Setup.defaultSettings with Threads = threads } (fun () ->
+                    Train.fit { Train.defaults with BatchSize = 64; Epochs = 2; Seed = 3L } model (Examples.labelled images labels))
             let one, all = run 1, run -1
             Expect.equal (bits all.Trained) (bits one.Trained) "bits all.Trained"
             let losses (r: FitResult) = r.History |> List.map (fun e -> BitConverter.DoubleToInt64Bits e.TrainLoss)

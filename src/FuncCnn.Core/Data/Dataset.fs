@@ -208,7 +208,8 @@ module Dataset =
     let toTensor (indices: int[]) (ds: Dataset) =
         let size = imageSize ds
         indices |> Array.iter (checkIndex "toTensor" ds)
-        let out: float32[] = Array.zeroCreate (Shape.numel [| indices.Length; size |])
+        // from the step's workspace when a fit loop gathers its batch (zeroed either way)
+        let out: float32[] = Kernels.Setup.zeroed (Shape.numel [| indices.Length; size |])
         match ds.Pixels with
         | Bytes px ->
             let lut = byteToUnit

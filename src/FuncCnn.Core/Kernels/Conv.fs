@@ -16,12 +16,14 @@ open FuncCnn.Core.Shape
 open FuncCnn.Core.Kernels.Setup
 
 /// Output columns [owLo, owHi) whose input column ow*SW - PadLeft + kj lies inside the image.
-let private validColumns (g: Conv2dGeometry) (kj: int) =
+/// A struct pair: it is called once per filter tap per image (a reference tuple here was 1.2 MB of
+/// garbage per convolution call at the seed CNN's second layer).
+let private validColumns (g: Conv2dGeometry) (kj: int) : struct (int * int) =
     let iw0 = kj - g.PadLeft
     let lo = if iw0 >= 0 then 0 else (-iw0 + g.SW - 1) / g.SW
     let hi = if g.W - 1 - iw0 < 0 then 0 else (g.W - 1 - iw0) / g.SW + 1
     let hi = min g.OW hi
-    min lo hi, hi
+    struct (min lo hi, hi)
 
 /// cols [C*KH*KW, OH*OW] (row-major) from one image x [C,H,W]; out-of-image taps are zero.
 let private im2col (g: Conv2dGeometry) (x: nativeptr<float32>) (cols: nativeptr<float32>) =
@@ -31,7 +33,7 @@ let private im2col (g: Conv2dGeometry) (x: nativeptr<float32>) (cols: nativeptr<
         for ki in 0 .. g.KH - 1 do
             for kj in 0 .. g.KW - 1 do
                 let row = NativePtr.add cols (((c * g.KH + ki) * g.KW + kj) * p)
-                let lo, hi = validColumns g kj
+                let struct (lo, hi) = validColumns g kj
                 let iw0 = kj - g.PadLeft
                 for oh in 0 .. g.OH - 1 do
                     let ih = oh * g.SH - g.PadTop + ki
@@ -53,7 +55,7 @@ let private col2im (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr
         for ki in 0 .. g.KH - 1 do
             for kj in 0 .. g.KW - 1 do
                 let row = NativePtr.add cols (((c * g.KH + ki) * g.KW + kj) * p)
-                let lo, hi = validColumns g kj
+                let struct (lo, hi) = validColumns g kj
                 let iw0 = kj - g.PadLeft
                 for oh in 0 .. g.OH - 1 do
                     let ih = oh * g.SH - g.PadTop + ki
@@ -94,7 +96,8 @@ let conv2dForwardFused (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float
     let y = uninitialized (g.N * g.K * p)
     if y.Length > 0 && DirectConv.applies g then DirectConv.forward g x w bias relu y (worthParallel g)
     elif y.Length > 0 then
-        let nr = nr ()
+        let path = simdPath ()
+        let nr = nrOf path
         let blocks, kcMax = Gemm.kBlocking kk
         let colsLength = kk * p
         use px = fixed x
@@ -116,7 +119,7 @@ let conv2dForwardFused (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float
                     let p0 = kb * kcMax
                     let kc = min kcMax (kk - p0)
                     Pack.packB (NativePtr.add cols (p0 * p)) p 1 kc p nr packedB
-                    Gemm.macroKernel kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)
+                    Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)
                 if relu then
                     let out = System.Span<float32>(NativePtr.toVoidPtr yn, g.K * p)
                     System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float32>(NativePtr.toVoidPtr yn, g.K * p), 0.0f, out)))
@@ -134,7 +137,8 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
     checkLengths [ "conv2d output gradient", dy, g.N * g.K * p; "conv2d weight", w, g.K * kk ]
     let dx = uninitialized (g.N * imageLength)
     if dx.Length > 0 then
-        let nr = nr ()
+        let path = simdPath ()
+        let nr = nrOf path
         let blocks, kcMax = Gemm.kBlocking g.K
         let colsLength = kk * p
         use pdx = fixed dx
@@ -154,7 +158,7 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
                         let p0 = kb * kcMax
                         let kc = min kcMax (g.K - p0)
                         Pack.packB (NativePtr.add dyn (p0 * p)) p 1 kc p nr packedB
-                        Gemm.macroKernel kc (NativePtr.add pw (kb * wBlock)) kk packedB p cols p (kb > 0)
+                        Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) kk packedB p cols p (kb > 0)
                 Pack.zeroRun dxn imageLength
                 col2im g cols dxn))
     dx
@@ -172,9 +176,10 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
     let imageLength = g.C * g.H * g.W
     checkLengths [ "conv2d input", x, g.N * imageLength; "conv2d output gradient", dy, g.N * g.K * p ]
     let dwLength = g.K * kk
-    let dw = Array.zeroCreate dwLength
+    let dw = zeroed dwLength
     if dwLength > 0 && g.N > 0 && p > 0 then
-        let nr = nr ()
+        let path = simdPath ()
+        let nr = nrOf path
         let transposed = kk < g.K
         let rows, cols = if transposed then kk, g.K else g.K, kk
         let blocks, kcMax = Gemm.kBlocking p
@@ -201,9 +206,9 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                         Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
                         // op(B)(position, j) = b[j*p + position]: a transposing pack.
                         Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
-                        Gemm.macroKernel kc packedA rows packedB cols partial cols (n > first || kb > 0))
+                        Gemm.macroKernel path kc packedA rows packedB cols partial cols (n > first || kb > 0))
             // Partials are added in group order, so the sum is the same on any number of threads.
-            let total = if transposed then Array.zeroCreate dwLength else dw
+            let total = if transposed then zeroed dwLength else dw
             use ptotal = fixed total
             for group in 0 .. groups - 1 do
                 Pack.addRun (NativePtr.add pPartials (group * dwLength)) ptotal dwLength
@@ -221,6 +226,6 @@ let biasBackward (n: int) (k: int) (p: int) (dy: float32[]) : float32[] =
         let mutable s = 0.0f
         for i in 0 .. n - 1 do
             let off = (i * k + c) * p
-            s <- s + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(dy, off, p))
+            s <- s + Reduce.sum (System.ReadOnlySpan<float32>(dy, off, p))
         db.[c] <- s)
     db

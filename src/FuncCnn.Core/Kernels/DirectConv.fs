@@ -97,7 +97,7 @@ let forward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] o
     let wp = max wp0 (segments * 32 + g.KW - 1)
     let p = g.OH * g.OW
     let biasArr = defaultArg bias [||]
-    let scalar = simdPath = Scalar
+    let scalar = simdPath () = Scalar
     use px = fixed x
     use pw = fixed w
     use py = fixed y

@@ -49,8 +49,8 @@ let inline private forEachTile (kc: int) (pa: nativeptr<float32>) (m: int) (pb: 
 
 /// C[0..m, 0..n] (row stride ldc) (+)= packed A (m rows in MR strips) · packed B (n columns in nr
 /// strips), both for one k block of length kc.
-let macroKernel (kc: int) (pa: nativeptr<float32>) (m: int) (pb: nativeptr<float32>) (n: int) (c: nativeptr<float32>) (ldc: int) (accumulate: bool) =
-    match simdPath with
+let macroKernel (path: SimdPath) (kc: int) (pa: nativeptr<float32>) (m: int) (pb: nativeptr<float32>) (n: int) (c: nativeptr<float32>) (ldc: int) (accumulate: bool) =
+    match path with
     | V256 -> forEachTile kc pa m pb n 16 c ldc accumulate (fun kc a b c ldc r k acc -> MicroKernel.tile256 kc a b c ldc r k acc)
     | V512 -> forEachTile kc pa m pb n 32 c ldc accumulate (fun kc a b c ldc r k acc -> MicroKernel.tile512 kc a b c ldc r k acc)
     | Scalar -> forEachTile kc pa m pb n 16 c ldc accumulate (fun kc a b c ldc r k acc -> MicroKernel.tileScalar kc a b c ldc r k acc)
@@ -69,7 +69,8 @@ let gemmStrided (m: int) (n: int) (k: int)
             if not accumulate then
                 for i in 0 .. m - 1 do Pack.zeroRun (NativePtr.add c (i * ldc)) n
         else
-            let nr = nr ()
+            let path = simdPath ()
+            let nr = nrOf path
             let blocks, kcMax = kBlocking k
             let mTasks = (m + MC - 1) / MC
             let nTasks = (n + NC - 1) / NC
@@ -88,7 +89,7 @@ let gemmStrided (m: int) (n: int) (k: int)
                         let rows = min MC (m - i0)
                         let cols = min NC (n - j0)
                         Pack.packA (NativePtr.add a (i0 * ars + p0 * acs)) ars acs rows kc pa
-                        macroKernel kc pa rows (NativePtr.add pb (j0 * kc)) cols (NativePtr.add c (i0 * ldc + j0)) ldc acc))
+                        macroKernel path kc pa rows (NativePtr.add pb (j0 * kc)) cols (NativePtr.add c (i0 * ldc + j0)) ldc acc))
 
 /// C[m×n] (+)= op(A)·op(B) where op(A) is m×k and op(B) is k×n.
 /// A is stored m×k (or k×m when transA); B is stored k×n (or n×k when transB).

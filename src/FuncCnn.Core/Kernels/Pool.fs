@@ -85,15 +85,84 @@ let private maxPlaneGather (g: Pool2dGeometry) (origins: nativeptr<int>) (xin: n
                 NativePtr.set ao (o + t) (NativePtr.get tailArg t)
         o <- o + 8
 
+/// The even and the odd elements of 16 consecutive floats (two vectors), each in order.
+let inline private deinterleave (lo: Vector256<float32>) (hi: Vector256<float32>) =
+    // per 128-bit lane: [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6], then the middle 64-bit pairs swapped
+    let e = Avx.Shuffle(lo, hi, 0b10_00_10_00uy)
+    let o = Avx.Shuffle(lo, hi, 0b11_01_11_01uy)
+    struct (Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00uy).AsSingle(), Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00uy).AsSingle())
+
+/// 2x2 windows moved by 2 (the usual pooling), eight outputs at a time without gathers: two rows
+/// are loaded as vectors and split into even and odd columns, then the four taps are compared in
+/// maxPlaneScalar's order with its rule (greater, or NaN), so the choices are the same.
+/// `readable` is how many floats may be read from xin (the vector loads run past a row's end
+/// into the next row, never past the array).
+let private maxPlane2x2 (g: Pool2dGeometry) (xin: nativeptr<float32>) (readable: int) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
+    let tail = NativePtr.stackalloc<float32> 8
+    let tailArg = NativePtr.stackalloc<int> 8
+    let lanes2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14)
+    let inline take (v: Vector256<float32>) (best: Vector256<float32>) =
+        Vector256.GreaterThan(v, best) ||| Vector256.OnesComplement(Vector256.Equals(v, v))
+    for oh in 0 .. g.OH - 1 do
+        let r0 = oh * 2 * g.W
+        let r1 = r0 + g.W
+        let mutable ow = 0
+        while ow < g.OW do
+            let c = 2 * ow
+            if r1 + c + 16 <= readable then
+                let struct (a, b) = deinterleave (Vector256.Load(NativePtr.add xin (r0 + c))) (Vector256.Load(NativePtr.add xin (r0 + c + 8)))
+                let struct (cc, d) = deinterleave (Vector256.Load(NativePtr.add xin (r1 + c))) (Vector256.Load(NativePtr.add xin (r1 + c + 8)))
+                let ia = lanes2 + Vector256.Create(baseIndex + r0 + c)
+                let ic = lanes2 + Vector256.Create(baseIndex + r1 + c)
+                let one = Vector256.Create 1
+                let mutable best = a
+                let mutable bi = ia
+                let t = take b best
+                best <- Vector256.ConditionalSelect(t, b, best)
+                bi <- Vector256.ConditionalSelect(t.AsInt32(), ia + one, bi)
+                let t = take cc best
+                best <- Vector256.ConditionalSelect(t, cc, best)
+                bi <- Vector256.ConditionalSelect(t.AsInt32(), ic, bi)
+                let t = take d best
+                best <- Vector256.ConditionalSelect(t, d, best)
+                bi <- Vector256.ConditionalSelect(t.AsInt32(), ic + one, bi)
+                let o = oh * g.OW + ow
+                if ow + 8 <= g.OW then
+                    Vector256.Store(best, NativePtr.add yo o)
+                    Vector256.Store(bi, NativePtr.add ao o)
+                else
+                    Vector256.Store(best, tail)
+                    Vector256.Store(bi, tailArg)
+                    for t in 0 .. g.OW - ow - 1 do
+                        NativePtr.set yo (o + t) (NativePtr.get tail t)
+                        NativePtr.set ao (o + t) (NativePtr.get tailArg t)
+                ow <- ow + 8
+            else
+                // the last few windows of the array: maxPlaneScalar's loop for one window
+                let start = r0 + c
+                let mutable best = NativePtr.get xin start
+                let mutable bi = start
+                for idx in [| start + 1; r1 + c; r1 + c + 1 |] do
+                    let v = NativePtr.get xin idx
+                    if v > best || Single.IsNaN v then
+                        best <- v
+                        bi <- idx
+                let o = oh * g.OW + ow
+                NativePtr.set yo o best
+                NativePtr.set ao o (baseIndex + bi)
+                ow <- ow + 1
+
 /// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties;
 /// a NaN wins, the last NaN of the window if several).
 let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
     requireFits "maxpool input" x 0 (g.N * g.C * planeIn)
     let y = uninitialized (g.N * g.C * planeOut)
-    let arg = GC.AllocateUninitializedArray<int> y.Length
+    let arg = uninitializedInts y.Length
     if y.Length > 0 then
-        let useGather = Avx2.IsSupported && simdPath <> Scalar
+        let vector = Avx2.IsSupported && simdPath () <> Scalar
+        let twoByTwo = vector && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
+        let useGather = vector && not twoByTwo
         let origins = if useGather then windowOrigins g else [||]
         use px = fixed x
         use py = fixed y
@@ -104,7 +173,8 @@ let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
                 let xin = NativePtr.add px (pl * planeIn)
                 let yo = NativePtr.add py (pl * planeOut)
                 let ao = NativePtr.add pa (pl * planeOut)
-                if useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
+                if twoByTwo then maxPlane2x2 g xin (x.Length - pl * planeIn) yo ao (pl * planeIn)
+                elif useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
                 else maxPlaneScalar g xin yo ao (pl * planeIn))
     y, arg
 

@@ -18,7 +18,7 @@ module Examples =
     let internal gatherRows (t: Tensor) (indices: int[]) =
         let n = t.Dims.[0]
         let row = if n = 0 then 0 else t.Numel / n
-        let out = Array.zeroCreate (Shape.numel [| indices.Length; row |])
+        let out = Kernels.Setup.zeroed (Shape.numel [| indices.Length; row |])
         indices |> Array.iteri (fun k i ->
             if i < 0 || i >= n then Fail.value "examples: index %d is outside 0..%d" i (n - 1)
             Array.blit t.Data (i * row) out (k * row) row)

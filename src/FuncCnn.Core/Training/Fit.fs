@@ -23,7 +23,7 @@ module internal Fit =
     /// One epoch as a fold over its batches, stopping early when config.ShouldStop says so; fails
     /// naming epoch and batch on a non-finite loss. Returns the state, the summed loss, the correct
     /// count, the examples seen and whether it was stopped.
-    let private runEpoch (config: TrainConfig) (epoch: int) (train: Examples) (state: TrainState) =
+    let private runEpoch (ws: Kernels.Setup.Workspace) (config: TrainConfig) (epoch: int) (train: Examples) (state: TrainState) =
         let order =
             if config.Shuffle then Rng.create config.Seed |> Rng.fold "shuffle" |> Rng.fold (string epoch) |> Rng.permutation train.Count
             else Array.init train.Count id
@@ -33,8 +33,7 @@ module internal Fit =
             if b = batches.Length then state, lossSum, correct, seen, false
             elif config.ShouldStop () then state, lossSum, correct, seen, true
             else
-                let x, t = train.Gather batches.[b]
-                let state', r = TrainStep.stepWith config state x t
+                let state', r = TrainStep.stepInPlace ws config state (fun () -> train.Gather batches.[b])
                 if not (Single.IsFinite r.StepLoss) then raise (TrainingDivergedException(epoch, b + 1, r.StepLoss))
                 let lossSum, correct, seen = lossSum + float r.StepLoss * float r.Count, correct + r.Correct, seen + r.Count
                 config.OnBatch
@@ -59,12 +58,13 @@ module internal Fit =
         if train.Count = 0 then Fail.value "fit: no training examples"
         config.EarlyStopping |> Option.iter (fun es -> EarlyStopping.validate es validation.IsSome)
         let categorical = Loss.isCategorical config.Loss
+        let ws = Kernels.Setup.Workspace()
         // (state, history newest first, the early-stopping watch)
         let rec loop epoch (state: TrainState) history watch =
             if epoch > config.Epochs then state, history, watch, false, false
             else
                 let clock = Stopwatch.StartNew()
-                let state', lossSum, correct, seen, stopped = runEpoch config epoch train state
+                let state', lossSum, correct, seen, stopped = runEpoch ws config epoch train state
                 let rate = config.Schedule (max 0 (state'.Optimizer.Step - 1))
                 if stopped then
                     // an interrupted epoch: what its batches measured, no validation, no early stopping
@@ -94,10 +94,15 @@ module internal Fit =
                 match config.EarlyStopping with
                 | None -> loop (epoch + 1) state' history watch
                 | Some es ->
-                    let watch, stop = EarlyStopping.observe es epoch record state'.Model.Params watch
+                    // the loop steps its parameters in place: early stopping keeps a copy
+                    let snapshot = state'.Model.Params |> ParamTree.map (fun t -> Tensor.wrap t.Dims (Array.copy t.Data))
+                    let watch, stop = EarlyStopping.observe es epoch record snapshot watch
                     if stop then state', history, watch, true, false
                     else loop (epoch + 1) state' history watch
-        let final, history, watch, stoppedEarly, cancelled = loop 1 start [] EarlyStopping.start
+        // The loop owns copies of the start state's arrays and steps them in place with one workspace
+        // (this model, this batch size): the caller's state is untouched, and the final state is
+        // handed out only when nothing steps it any more.
+        let final, history, watch, stoppedEarly, cancelled = loop 1 (TrainStep.own start) [] EarlyStopping.start
         { Trained = EarlyStopping.restore config.EarlyStopping watch final.Model
           History = List.rev history
           BestEpoch = EarlyStopping.bestEpoch watch

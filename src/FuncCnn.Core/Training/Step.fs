@@ -44,17 +44,55 @@ module internal TrainStep =
                 loss, rebuild g
         loss.ToScalar(), grads, outputs.Value
 
-    /// One pure training step: forward in Train mode, loss, gradients, optimizer update of the
-    /// trainable parameters. Returns the new state and what the step measured on the batch.
-    let stepWith (config: TrainConfig) (state: TrainState) (inputs: Tensor) (targets: Targets) : TrainState * StepResult =
+    /// Workspaces of pure steps that are not running: a step takes one (or makes one) and puts
+    /// it back when done, so concurrent steps never share buffers.
+    let private idle = System.Collections.Concurrent.ConcurrentBag<Kernels.Setup.Workspace>()
+
+    /// Forward, loss and gradients of one step with `ws` serving the step's arrays, then `update`
+    /// (outside the workspace, so what it allocates is the caller's); ws is released at the end,
+    /// after the update has read the gradients.
+    let private run (ws: Kernels.Setup.Workspace) (config: TrainConfig) (state: TrainState) (inputs: unit -> Tensor * Targets)
+                    (update: float32 -> ParamTree -> Optim.OptimizerState * ParamTree) : TrainState * StepResult =
         let dropoutRng, nextRng = Rng.split state.Rng
         let model = state.Model
         let lr = config.Schedule state.Optimizer.Step
-        let loss, grads, outputs = lossAndGrads config model dropoutRng inputs targets
-        let p, opt = Optim.updateWhere config.Trainable config.Optimizer lr state.Optimizer model.Params grads
-        let correct = if Loss.isCategorical config.Loss then Metrics.correctCount outputs targets else 0
-        { Model = { model with Params = p }; Optimizer = opt; Rng = nextRng },
-        { StepLoss = loss; Correct = correct; Count = inputs.Dims.[0] }
+        try
+            let x, targets, loss, grads, outputs =
+                Kernels.Setup.inWorkspace ws (fun () ->
+                    let x, targets = inputs ()
+                    let loss, grads, outputs = lossAndGrads config model dropoutRng x targets
+                    x, targets, loss, grads, outputs)
+            let correct = if Loss.isCategorical config.Loss then Metrics.correctCount outputs targets else 0
+            let opt, p = update lr grads
+            { Model = (if obj.ReferenceEquals(p, model.Params) then model else { model with Params = p }); Optimizer = opt; Rng = nextRng },
+            { StepLoss = loss; Correct = correct; Count = x.Dims.[0] }
+        finally ws.Release()
+
+    /// One pure training step: forward in Train mode, loss, gradients, optimizer update of the
+    /// trainable parameters. Returns the new state and what the step measured on the batch.
+    /// The step's activations and gradients live in a reused workspace; the new parameters and
+    /// moments are fresh arrays, so `state` stays valid and unchanged.
+    let stepWith (config: TrainConfig) (state: TrainState) (inputs: Tensor) (targets: Targets) : TrainState * StepResult =
+        let ws = match idle.TryTake() with | true, w -> w | _ -> Kernels.Setup.Workspace()
+        try
+            run ws config state (fun () -> inputs, targets) (fun lr grads ->
+                let p, opt = Optim.updateWhere config.Trainable config.Optimizer lr state.Optimizer state.Model.Params grads
+                opt, p)
+        finally idle.Add ws
+
+    /// A state whose parameter and moment arrays are copies: what a fit loop steps in place.
+    let own (state: TrainState) : TrainState =
+        { state with
+            Model = { state.Model with Params = state.Model.Params |> ParamTree.map (fun t -> Tensor.wrap t.Dims (Array.copy t.Data)) }
+            Optimizer = Optim.copyState state.Optimizer }
+
+    /// One training step that overwrites `state`'s parameters and moments and returns the next
+    /// state over the same arrays; `inputs` is called inside the workspace, so a gathered batch
+    /// is a reused buffer too. Only for a loop that owns its state (see `own`) and never hands an
+    /// intermediate one out: in the steady state it allocates no large array. Same bits as stepWith.
+    let stepInPlace (ws: Kernels.Setup.Workspace) (config: TrainConfig) (state: TrainState) (inputs: unit -> Tensor * Targets) : TrainState * StepResult =
+        run ws config state inputs (fun lr grads ->
+            Optim.updateWhereInPlace config.Trainable config.Optimizer lr state.Optimizer state.Model.Params grads, state.Model.Params)
 
     /// One training step on images [N,C,H,W] with class labels: (new state, batch loss).
     let step (config: TrainConfig) (state: TrainState) (images: Tensor) (labels: int[]) : TrainState * float32 =
