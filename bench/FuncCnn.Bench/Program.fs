@@ -36,6 +36,8 @@ let main argv =
     | Some "profile" ->
         Profile.run (int (option argv "batch" "128"))
         0
+    | Some "report" when Array.contains "--layers" argv -> ReportBench.layers (); 0
+    | Some "report" when Array.contains "--steps" argv -> ReportBench.inferSteps (); 0
     | Some "report" ->
         ReportBench.run (int (option argv "train" "6000")) (int (option argv "warmup" "1")) (int (option argv "runs" "3"))
         0

@@ -26,3 +26,33 @@ public class TrainingReportTests
         Assert.Equal([10, 5, 3, 1], data.FeatureMaps.Layers.Select(l => l.Height));
     }
 }
+
+public class TrainingReportPredictionTests
+{
+    [Fact]
+    public void PredictionsMatchModelPredictImageByImage()
+    {
+        // 150 random 28x28 byte images (several inference chunks) and an untrained seed CNN.
+        var rng = new Random(2);
+        var pixels = new byte[150 * 28 * 28];
+        rng.NextBytes(pixels);
+        var labels = Enumerable.Range(0, 150).Select(i => i % 10).ToArray();
+        var test = FuncCnn.Dataset.FromArrays(pixels, [1, 28, 28], labels, Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray(), "random");
+        var model = ModelBuilder.Preset("seed-cnn").Build(3);
+
+        var data = TrainingReport.From(model, TrainingHistory.Empty, test);
+        var expected = model.Predict(test);
+
+        Assert.Equal(150, data.Predictions.Count);
+        for (var i = 0; i < 150; i++)
+        {
+            var p = data.Predictions[i];
+            Assert.Equal(expected[i].Class, p.PredictedLabel);
+            Assert.Equal(expected[i].Confidence, p.Confidence, 6);
+            Assert.Equal(labels[i], p.TrueLabel);
+            Assert.Equal(test.Image(i), p.Image.Pixels);
+        }
+        var meanLoss = Enumerable.Range(0, 150).Average(i => -Math.Log(Math.Max(expected[i].Probabilities[labels[i]], 1e-12)));
+        Assert.Equal(meanLoss, data.TestLoss!.Value, 6);
+    }
+}

@@ -73,20 +73,21 @@ internal static class UseBridge
     {
         RequireClassifier(m, "Predict");
         var p = Train.predict(batchSize, m, batch);
-        int n = p.Shape[0], c = p.Shape[1];
-        var flat = p.ToArray();
-        var rows = new float[n][];
-        for (int i = 0; i < n; i++) rows[i] = flat.AsSpan(i * c, c).ToArray();
-        return rows;
+        return Rows(p.ToArray(), p.Shape[1]);
     }
 
-    public static float[][] Probabilities(CoreModel m, CoreDataset ds, int batchSize = 128)
+    /// <summary>Probabilities [N, classes] of every image of a dataset, as rows: chunk by chunk into reused buffers (Inference).</summary>
+    public static float[][] Probabilities(CoreModel m, CoreDataset ds)
     {
         RequireClassifier(m, "Predict");
-        var rows = new List<float[]>(ds.Labels.Length);
-        foreach (var b in CoreDatasetModule.batches(batchSize, ds))
-            rows.AddRange(Probabilities(m, b.Images, batchSize));
-        return rows.ToArray();
+        return Rows(Inference.probabilities(m, ds), m.OutputShape[0]);
+    }
+
+    private static float[][] Rows(float[] flat, int classes)
+    {
+        var rows = new float[flat.Length / classes][];
+        for (int i = 0; i < rows.Length; i++) rows[i] = flat.AsSpan(i * classes, classes).ToArray();
+        return rows;
     }
 
     public static EvaluationResult Evaluate(CoreModel m, CoreDataset ds, int batchSize, IReadOnlyList<string> classNames)

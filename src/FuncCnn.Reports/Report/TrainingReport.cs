@@ -109,21 +109,44 @@ public static class TrainingReport
         _ => throw new ArgumentException($"Test images of shape ({string.Join(",", shape)}) are not images; the report needs (C,H,W)."),
     };
 
-    /// <summary>Predicts every test image; the loss is the cross-entropy of the true class.</summary>
+    /// <summary>
+    /// Predicts every test image in one pass of the core's batched inference (no per-image tensors or API
+    /// objects); the loss is the cross-entropy of the true class. Each image is converted once, straight into
+    /// the array its chart tile shows.
+    /// </summary>
     private static List<Scored> Predictions(Api.Model model, Api.Dataset test, int height, int width)
     {
-        var predicted = model.Predict(test);
-        var scored = new List<Scored>(predicted.Count);
-        for (var i = 0; i < predicted.Count; i++)
+        Interop.UseBridge.RequireClassifier(model.Core, "Predict");
+        var data = test.Core;
+        var probabilities = FuncCnn.Core.Inference.probabilities(model.Core, data);
+        var classes = model.Core.OutputShape[0];
+        var count = data.Labels.Length;
+        var predicted = FuncCnn.Core.Metrics.argmaxRows(FuncCnn.Core.TensorModule.ofArray([count, classes], probabilities));
+        var size = data.ImageShape.Aggregate(1, (a, b) => a * b);
+        var scored = new List<Scored>(count);
+        for (var i = 0; i < count; i++)
         {
+            var label = data.Labels[i];
+            var trueProbability = label < classes ? probabilities[i * classes + label] : 0f;
+            var image = ImageOf(Pixels(data, i, size), height, width);
             var p = predicted[i];
-            var label = test.Label(i);
-            var pixels = test.Image(i);
-            var image = ImageOf(pixels, height, width);
-            var trueProbability = label < p.Probabilities.Count ? p.Probabilities[label] : 0f;
-            scored.Add(new Scored(new Prediction(image, label, p.Class, p.Confidence), -Math.Log(Math.Max(trueProbability, 1e-12))));
+            scored.Add(new Scored(new Prediction(image, label, p, probabilities[i * classes + p]), -Math.Log(Math.Max(trueProbability, 1e-12))));
         }
         return scored;
+    }
+
+    /// <summary>Image <paramref name="index"/> as the model sees it (bytes scaled to [0,1] as batches scale them).</summary>
+    private static float[] Pixels(FuncCnn.Core.Data.Dataset data, int index, int size)
+    {
+        var pixels = new float[size];
+        if (data.Pixels is FuncCnn.Core.Data.Pixels.Bytes bytes)
+        {
+            var src = bytes.Item.AsSpan(index * size, size);
+            for (var j = 0; j < size; j++) pixels[j] = src[j] / 255f;
+        }
+        else if (data.Pixels is FuncCnn.Core.Data.Pixels.Floats floats)
+            Array.Copy(floats.Item, index * size, pixels, 0, size);
+        return pixels;
     }
 
     private static FilterBank? FirstConvFilters(Api.Model model)
