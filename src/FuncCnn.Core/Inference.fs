@@ -32,7 +32,7 @@ type private Step =
 [<Literal>]
 let private ChunkFloats = 262_144
 
-let private parallelOptions () = ParallelOptions(MaxDegreeOfParallelism = Setup.maxDegreeOfParallelism)
+let private parallelOptions () = ParallelOptions(MaxDegreeOfParallelism = (Setup.current ()).Threads)
 
 let private tensorOf (p: ParamTree) (name: string) =
     match ParamTree.tryFind name p with
