@@ -114,4 +114,14 @@ public sealed class NotebookCliTests : IDisposable
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("'conv9'", bad.Err);
     }
+
+    [Fact]
+    public void Quickdraw_strokes_train_from_the_cli()
+    {
+        var folder = StrokeTests.WriteStrokes(Path.Combine(_dir.FullName, "strokes"));
+        var run = Funccnn("train", "--model", "fashion-dense", "--dataset", "quickdraw", "--data", folder, "--epochs", "3", "--batch", "4", "--out", "st");
+        Assert.True(run.ExitCode == 0, run.Out + run.Err);
+        Assert.Contains("16 training images, 4 test images, 2 classes", run.Out);
+        Assert.Equal(["cat", "line"], Model.Load(Path.Combine(_dir.FullName, "st", "model.fcnn")).ClassNames);
+    }
 }
