@@ -59,6 +59,15 @@ public sealed class NotebookCliTests : IDisposable
         Assert.True(eval.ExitCode == 0, eval.Err);
         Assert.Contains("20 images", eval.Out);
         Assert.Contains("cat", eval.Out);
+
+        // the report's grids and predictions.csv see every category of a limited test set
+        var report = Funccnn("report", "--model", Path.Combine(run, "model.fcnn"), "--dataset", "quickdraw", "--data", QuickDrawFolder,
+            "--limit", "24", "--format", "svg", "--out", "qd-report");
+        Assert.True(report.ExitCode == 0, report.Err);
+        var predicted = File.ReadAllLines(Path.Combine(_dir.FullName, "qd-report", "predictions.csv")).Skip(1).ToArray();
+        Assert.Equal(24, predicted.Length);
+        Assert.Equal(4, predicted.Select(r => r.Split(',')[1]).Distinct().Count());                 // labels 0..3
+        Assert.Equal(4, predicted.Take(8).Select(r => r.Split(',')[1]).Distinct().Count());         // mixed: the grid's first images too
     }
 
     [Fact]
