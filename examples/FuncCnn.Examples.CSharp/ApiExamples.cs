@@ -93,7 +93,7 @@ public static class ApiExamples
         // autoencoder:begin
         var classifier = ModelZoo.Build("seed-cnn", seed: 1).Fit(train, new TrainingOptions { Epochs = 1 }).Model;
         var untrained = classifier.Autoencoder(seed: 2);    // the classifier up to "dense1" (64 features) + the zoo's decoder
-        string[] encoder = [.. classifier.Layers.SkipLast(1).Select(l => l.Name)];   // conv1 ... dense1
+        string[] encoder = [.. classifier.EncoderLayers()];   // conv1 ... dense1: the layers Autoencoder keeps
         var (autoencoder, history) = untrained.FitReconstruction(train,
             new TrainingOptions { Epochs = 2, FrozenLayers = encoder });  // binary cross-entropy against the pixels
         Console.WriteLine($"reconstruction loss {history.Last!.TrainLoss:F4}");
@@ -106,6 +106,38 @@ public static class ApiExamples
         // autoencoder:end
         Console.WriteLine($"{fromCode.Length} pixels from the code");
         return (autoencoder, decoder, rebuilt);
+    }
+
+    /// <summary>The notebooks' set_weights, validation on the test set, generator and by-hand convolution.</summary>
+    public static (FeatureMap Edges, TrainingHistory History, GeneratedImages Generated, float[,] Strided, float[,] Padded, float[,] Overlapping) NotebookExample(
+        Dataset train, Dataset test, string generatorPath)
+    {
+        // notebooks:begin
+        // Keras' set_weights: the Sobel kernels in a Conv2D, run on a digit
+        var sobel = ModelBuilder.Input(1, 28, 28).Conv2D(2, 3, name: "sobel").Build()
+            .WithKernels("sobel", [ImageKernel.SobelX, ImageKernel.SobelY], bias: [0f, 0f]);
+        FeatureMap edges = sobel.FeatureMaps(test.Image(0))[0];     // (2,26,26): the x and y edge maps
+        // or flat, in the layout Filters returns: [filters, channels, height, width]
+        var same = sobel.WithWeights("sobel", [.. sobel.Filters("sobel").Weights]);
+
+        // validation_data=(x_test, y_test): the test set validated after every epoch
+        var (trained, history) = ModelZoo.Build("seed-cnn", seed: 1, classes: train.ClassNames.Count)
+            .Fit(train, new TrainingOptions { Epochs = 2, ValidationData = test });
+        Console.WriteLine($"validation accuracy {history.Last!.ValidationAccuracy:P1}");
+
+        // the generator: 28x28 N(0,1) noise images through the whole model (here an imported Keras one)
+        var generator = Model.Load(generatorPath);                 // e.g. ../shared/models/keras/cnn_generator.h5
+        GeneratedImages generated = generator.Generate(count: 4, seed: 0);
+        float[] firstImage = generated.Images[0];                   // (1,28,28), beside generated.Noise[0]
+
+        // the convolution by hand, with bias, stride and padding; pooling with any size and stride
+        float[,] digit = ImageOps.FromBytes([.. test.Image(0).Select(v => (byte)MathF.Round(v * 255))], 28, 28);
+        float[,] strided = ImageOps.Convolve(digit, ImageKernel.SobelX, bias: -2, stride: 2);        // 13x13
+        float[,] padded = ImageOps.Convolve(digit, ImageKernel.SobelX, padding: Padding.Same);        // 28x28
+        float[,] overlapping = ImageOps.MaxPool(ImageOps.Relu(padded), size: 3, stride: 1);          // 26x26
+        // notebooks:end
+        Console.WriteLine($"{same.ParameterCount} parameters, {firstImage.Length} pixels, {trained.ClassNames.Count} classes");
+        return (edges, history, generated, strided, padded, overlapping);
     }
 
     /// <summary>The classic image kernels and the by-hand convolution, ReLU and pooling of one digit.</summary>

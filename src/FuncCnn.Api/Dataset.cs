@@ -215,6 +215,33 @@ public static class Datasets
     /// </summary>
     public static Dataset NotebookLetters() => new(FuncCnn.Core.Data.NotebookLetters.trainingSet());
 
+    /// <summary>
+    /// Quick, Draw! drawings in Google's "simplified" stroke format (<c>.ndjson</c>, one drawing per line:
+    /// <c>{"word": "cat", "drawing": [[xs], [ys]], ...}</c> or <c>[[xs],[ys],[ts]]</c> arrays), rasterized to
+    /// 28x28 like the numpy_bitmap files, and split per class into training and test parts (seeded,
+    /// stratified, each part in a seeded random order). A drawing's category is its "word", else its
+    /// file's name.
+    /// </summary>
+    /// <param name="path">A .ndjson file, or a folder of them.</param>
+    /// <param name="categories">The categories to keep, in label order; null for all, sorted.</param>
+    /// <param name="testFraction">The fraction of each category held out for testing.</param>
+    /// <param name="seed">Seeds the split and the order.</param>
+    /// <exception cref="DataFormatException">No such file or folder, no .ndjson files, or a malformed line (the message names the file and line).</exception>
+    /// <exception cref="InvalidValueException">A category is not in the files (the message lists those there are).</exception>
+    public static DatasetPair QuickDrawStrokes(string path, IEnumerable<string>? categories = null, double testFraction = 0.2, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string[] files;
+        if (File.Exists(path)) files = [path];
+        else if (Directory.Exists(path)) files = Directory.GetFiles(path, "*.ndjson").Order(StringComparer.Ordinal).ToArray();
+        else throw new DataFormatException(path, "no such .ndjson file or folder");
+        if (files.Length == 0) throw new DataFormatException(path, "the folder has no .ndjson stroke files");
+        var all = FuncCnn.Core.Data.QuickDraw.loadStrokes(files);
+        if (categories is not null) all = CoreDatasetModule.selectClasses(categories.ToArray(), all);
+        var parts = new Dataset(all).StratifiedSplit(testFraction, seed);
+        return new DatasetPair(parts.Train.Shuffle(seed), parts.Test.Shuffle(seed + 1));
+    }
+
     /// <summary>The teaching letters: ten 6x6 images of "O" and "X" (centred and shifted by one pixel).</summary>
     public static Dataset Letters() => new(FuncCnn.Core.Data.Letters.dataset());
 

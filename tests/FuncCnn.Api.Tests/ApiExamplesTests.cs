@@ -84,4 +84,17 @@ public class ApiExamplesTests
         Assert.Contains(edges.Cast<float>(), v => v < 0);
         Assert.All(pooled.Cast<float>(), v => Assert.True(v >= 0));
     }
+
+    [Fact]
+    public void The_notebooks_example_sets_sobel_validates_on_test_generates_and_convolves()
+    {
+        var (edges, history, generated, strided, padded, overlapping) =
+            ApiExamples.NotebookExample(Mnist.Train.Take(256), Mnist.Test.Take(64), SharedFiles.Keras("cnn_generator.h5"));
+        Assert.Equal([2, 26, 26], edges.Shape);
+        Assert.All(history.Epochs, e => Assert.NotNull(e.ValidationAccuracy));
+        Assert.Equal(4, generated.Images.Count);
+        Assert.Equal((13, 13), (strided.GetLength(0), strided.GetLength(1)));
+        Assert.Equal((28, 28), (padded.GetLength(0), padded.GetLength(1)));
+        Assert.Equal((26, 26), (overlapping.GetLength(0), overlapping.GetLength(1)));
+    }
 }

@@ -59,6 +59,15 @@ public sealed class NotebookCliTests : IDisposable
         Assert.True(eval.ExitCode == 0, eval.Err);
         Assert.Contains("20 images", eval.Out);
         Assert.Contains("cat", eval.Out);
+
+        // the report's grids and predictions.csv see every category of a limited test set
+        var report = Funccnn("report", "--model", Path.Combine(run, "model.fcnn"), "--dataset", "quickdraw", "--data", QuickDrawFolder,
+            "--limit", "24", "--format", "svg", "--out", "qd-report");
+        Assert.True(report.ExitCode == 0, report.Err);
+        var predicted = File.ReadAllLines(Path.Combine(_dir.FullName, "qd-report", "predictions.csv")).Skip(1).ToArray();
+        Assert.Equal(24, predicted.Length);
+        Assert.Equal(4, predicted.Select(r => r.Split(',')[1]).Distinct().Count());                 // labels 0..3
+        Assert.Equal(4, predicted.Take(8).Select(r => r.Split(',')[1]).Distinct().Count());         // mixed: the grid's first images too
     }
 
     [Fact]
@@ -113,5 +122,15 @@ public sealed class NotebookCliTests : IDisposable
         var bad = Funccnn("train", "--model", "o-vs-x", "--dataset", "letters-notebook", "--freeze", "conv9", "--epochs", "1", "--out", "bad");
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("'conv9'", bad.Err);
+    }
+
+    [Fact]
+    public void Quickdraw_strokes_train_from_the_cli()
+    {
+        var folder = StrokeTests.WriteStrokes(Path.Combine(_dir.FullName, "strokes"));
+        var run = Funccnn("train", "--model", "fashion-dense", "--dataset", "quickdraw", "--data", folder, "--epochs", "3", "--batch", "4", "--out", "st");
+        Assert.True(run.ExitCode == 0, run.Out + run.Err);
+        Assert.Contains("16 training images, 4 test images, 2 classes", run.Out);
+        Assert.Equal(["cat", "line"], Model.Load(Path.Combine(_dir.FullName, "st", "model.fcnn")).ClassNames);
     }
 }

@@ -395,3 +395,49 @@ public class NotebookLettersTests
         }
     }
 }
+
+/// <summary>QuickDraw's stroke format (.ndjson) from C#.</summary>
+public sealed class StrokeTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("funccnn-strokes-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    /// <summary>A folder of cat.ndjson (circles-ish, with "word") and line.ndjson (bare arrays, times included).</summary>
+    internal static string WriteStrokes(string folder, int perClass = 10)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(3);
+        var cats = Enumerable.Range(0, perClass).Select(_ =>
+        {
+            var xs = Enumerable.Range(0, 12).Select(k => (int)(128 + 100 * Math.Cos(k * Math.PI / 6)) + random.Next(-5, 5));
+            var ys = Enumerable.Range(0, 12).Select(k => (int)(128 + 100 * Math.Sin(k * Math.PI / 6)) + random.Next(-5, 5));
+            return $"{{\"word\":\"cat\",\"countrycode\":\"DE\",\"drawing\":[[[{string.Join(",", xs)}],[{string.Join(",", ys)}]]]}}";
+        });
+        File.WriteAllLines(Path.Combine(folder, "cat.ndjson"), cats);
+        var lines = Enumerable.Range(0, perClass).Select(_ => $"[[[0,{200 + random.Next(55)}],[{random.Next(255)},{random.Next(255)}],[0,10]]]");
+        File.WriteAllLines(Path.Combine(folder, "line.ndjson"), lines);
+        return folder;
+    }
+
+    [Fact]
+    public void Stroke_files_load_rasterized_split_and_filtered()
+    {
+        var folder = WriteStrokes(Path.Combine(_dir.FullName, "strokes"));
+        var pair = Datasets.QuickDrawStrokes(folder, testFraction: 0.2, seed: 1);
+        Assert.Equal(["cat", "line"], pair.Train.ClassNames);
+        Assert.Equal((16, 4), (pair.Train.Count, pair.Test.Count));
+        Assert.Equal([2, 2], pair.Test.ClassCounts());
+        Assert.Equal([1, 28, 28], pair.Train.ImageShape);
+        Assert.Contains(pair.Train.Image(0), v => v > 0.5f);       // ink was drawn
+        var lines = Datasets.QuickDrawStrokes(Path.Combine(folder, "line.ndjson"), testFraction: 0.5);
+        Assert.Equal(["line"], lines.Train.ClassNames);
+        var onlyLines = Datasets.QuickDrawStrokes(folder, categories: ["line"]);
+        Assert.Equal(["line"], onlyLines.Test.ClassNames);
+        Assert.Equal(10, onlyLines.Train.Count + onlyLines.Test.Count);
+        Assert.Contains("cat, line", Assert.Throws<InvalidValueException>(() => Datasets.QuickDrawStrokes(folder, categories: ["dog"])).Message);
+        Assert.Throws<DataFormatException>(() => Datasets.QuickDrawStrokes(Path.Combine(folder, "none")));
+        File.WriteAllText(Path.Combine(folder, "bad.ndjson"), "{\"word\":\"x\"}");
+        Assert.Contains("line 1", Assert.Throws<DataFormatException>(() => Datasets.QuickDrawStrokes(folder)).Message);
+    }
+}

@@ -70,6 +70,7 @@ public partial class ReadmeExamplesTests
     [InlineData("layers")]
     [InlineData("autoencoder")]
     [InlineData("image-ops")]
+    [InlineData("notebooks")]
     public void The_api_examples_are_in_the_readme(string marker)
     {
         var root = RepoRoot();

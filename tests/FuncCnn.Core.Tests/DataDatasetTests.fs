@@ -114,4 +114,39 @@ let tests =
             let ds = { Name = "hand"; Pixels = Bytes(Array.zeroCreate 8); ImageShape = [| 1; 2; 2 |]; Labels = [| 0; 3 |]; ClassNames = [| "a"; "b" |] }
             let e = throws<InvalidValueException> (fun () -> Dataset.classCounts ds |> ignore)
             Expect.stringContains e.Message "label 3 at index 1" "e.Message"
+
+        testCase "sample: stratified, seeded, mixed, one per class while it fits" <| fun () ->
+            // sorted by class, as QuickDraw's files: 50 a, 30 b, 20 c
+            let labels = Array.init 100 (fun i -> if i < 50 then 0 elif i < 80 then 1 else 2)
+            let ds = Dataset.ofBytes "sorted" [| 1; 1 |] (Array.zeroCreate 100) labels [| "a"; "b"; "c" |]
+            let s = Dataset.sample (Rng.create 4L) 10 ds
+            Expect.equal (Dataset.classCounts s) [| 5; 3; 2 |] "proportional"
+            Expect.equal (Dataset.sample (Rng.create 4L) 10 ds).Labels s.Labels "seeded"
+            Expect.notEqual s.Labels (Array.sort s.Labels) "mixed"
+            Expect.equal (Dataset.classCounts (Dataset.sample (Rng.create 1L) 3 ds)) [| 1; 1; 1 |] "one each"
+            Expect.equal (Dataset.classCounts (Dataset.sample (Rng.create 1L) 4 ds)) [| 2; 1; 1 |] "then by size"
+            Expect.equal (Dataset.count (Dataset.sample (Rng.create 1L) 500 ds)) 100 "all of them"
+
+        testCase "split rounds: the fraction is the validation part" <| fun () ->
+            let ds = Dataset.ofBytes "k" [| 1; 1 |] (Array.zeroCreate 1000) (Array.zeroCreate 1000) [| "x" |]
+            let count (a, b) = Dataset.count a, Dataset.count b
+            Expect.equal (count (Dataset.split 0.8 ds)) (200, 800) "0.8"
+            Expect.equal (count (Dataset.split 0.2 ds)) (800, 200) "0.2"
+            Expect.equal (count (Dataset.split 0.7 ds)) (300, 700) "0.7"
+
+        testCase "selectClasses keeps and relabels the named classes" <| fun () ->
+            let ds = small ()
+            let bc = Dataset.selectClasses [| "c"; "a" |] ds
+            Expect.equal bc.ClassNames [| "c"; "a" |] "names"
+            Expect.equal bc.Labels [| 1; 0; 1; 0; 1; 0; 1 |] "labels in the new order"
+            throws<InvalidValueException> (fun () -> Dataset.selectClasses [| "z" |] ds |> ignore) |> ignore
+
+        testCase "the from-scratch notebook's letters, exactly" <| fun () ->
+            let ds = NotebookLetters.trainingSet ()
+            Expect.equal ds.Labels [| 0; 0; 1; 1 |] "labels"
+            let img i = (Dataset.image i ds).ToArray()
+            Expect.equal (img 0) (NotebookLetters.o |> Array.concat |> Array.map float32) "O"
+            Expect.equal (img 2) (NotebookLetters.x |> Array.concat |> Array.map float32) "X"
+            // the notebook's create_shifted_o(shift_right=1), first row: [0, 0, 0, 1, 1, 1]
+            Expect.equal (img 1).[0..5] [| 0.0f; 0.0f; 0.0f; 1.0f; 1.0f; 1.0f |] "shifted O, row 0"
     ]

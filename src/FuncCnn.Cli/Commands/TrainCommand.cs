@@ -17,7 +17,7 @@ internal static partial class Commands
         var model = Opt("--model", $"Preset to train: {string.Join(", ", ModelZoo.Names)}", "seed-cnn");
         var dataset = Opt("--dataset", "mnist, fashion-mnist, quickdraw, letters or letters-notebook (the from-scratch notebook's four O/X images)", "mnist");
         var freeze = Opt<string>("--freeze", "Comma-separated layers to keep as they are (e.g. conv2d: train only the dense layers, as the from-scratch notebook)");
-        var data = Opt<string>("--data", "The dataset's folder (default: $FUNCCNN_DATA/<dataset>, ../shared/datasets/<dataset>, system folders)");
+        var data = Opt<string>("--data", "The dataset's folder (default: $FUNCCNN_DATA/<dataset>, ../shared/datasets/<dataset>, system folders); for quickdraw also a .ndjson stroke file or a folder of them");
         var epochs = Opt("--epochs", "Passes over the training data", 2);
         var batch = Opt("--batch", "Images per step", 128);
         var lr = Opt("--lr", "Learning rate", 0.001);

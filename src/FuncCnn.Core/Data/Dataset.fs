@@ -204,6 +204,21 @@ module Dataset =
         let order = Rng.permutation picked.Length keys.[k]
         subset (order |> Array.map (fun i -> picked.[i])) ds
 
+    /// The images of the named classes only, relabelled in the given order (label i = classes.[i]),
+    /// keeping the dataset's order. An unknown or repeated name fails, listing the classes there are.
+    let selectClasses (classes: string[]) (ds: Dataset) =
+        if isNull classes || classes.Length = 0 then Fail.value "selectClasses: give at least one class of dataset %s" ds.Name
+        classes |> Array.countBy id |> Array.tryFind (fun (_, n) -> n > 1)
+        |> Option.iter (fun (c, _) -> Fail.value "selectClasses: class '%s' is named twice" c)
+        let newLabel =
+            ds.ClassNames |> Array.map (fun name -> match Array.tryFindIndex ((=) name) classes with Some i -> i | None -> -1)
+        for c in classes do
+            if not (Array.contains c ds.ClassNames) then
+                Fail.value "dataset %s has no class '%s'; its classes are: %s" ds.Name c (String.Join(", ", ds.ClassNames))
+        let kept = [| for i in 0 .. ds.Labels.Length - 1 do if newLabel.[ds.Labels.[i]] >= 0 then yield i |]
+        let part = subset kept ds
+        { part with Labels = part.Labels |> Array.map (fun l -> newLabel.[l]); ClassNames = Array.copy classes }
+
     /// The images at the given indices as one (N,C,H,W) float32 tensor; bytes become v/255.
     let toTensor (indices: int[]) (ds: Dataset) =
         let size = imageSize ds
