@@ -45,8 +45,19 @@ module internal TrainStep =
         loss.ToScalar(), grads, outputs.Value
 
     /// Workspaces of pure steps that are not running: a step takes one (or makes one) and puts
-    /// it back when done, so concurrent steps never share buffers.
-    let private idle = System.Collections.Concurrent.ConcurrentBag<Kernels.Setup.Workspace>()
+    /// it back when done, so concurrent steps never share buffers. Held weakly: a program that
+    /// stops stepping gets the memory back at the next full collection.
+    let private idle = System.Collections.Concurrent.ConcurrentBag<System.WeakReference<Kernels.Setup.Workspace>>()
+
+    let rec private takeIdle () =
+        match idle.TryTake() with
+        | true, w ->
+            match w.TryGetTarget() with
+            | true, ws -> struct (w, ws)
+            | _ -> takeIdle ()
+        | _ ->
+            let ws = Kernels.Setup.Workspace()
+            struct (System.WeakReference<Kernels.Setup.Workspace>(ws), ws)
 
     /// Forward, loss and gradients of one step with `ws` serving the step's arrays, then `update`
     /// (outside the workspace, so what it allocates is the caller's); ws is released at the end,
@@ -73,12 +84,12 @@ module internal TrainStep =
     /// The step's activations and gradients live in a reused workspace; the new parameters and
     /// moments are fresh arrays, so `state` stays valid and unchanged.
     let stepWith (config: TrainConfig) (state: TrainState) (inputs: Tensor) (targets: Targets) : TrainState * StepResult =
-        let ws = match idle.TryTake() with | true, w -> w | _ -> Kernels.Setup.Workspace()
+        let struct (handle, ws) = takeIdle ()
         try
             run ws config state (fun () -> inputs, targets) (fun lr grads ->
                 let p, opt = Optim.updateWhere config.Trainable config.Optimizer lr state.Optimizer state.Model.Params grads
                 opt, p)
-        finally idle.Add ws
+        finally idle.Add handle
 
     /// A state whose parameter and moment arrays are copies: what a fit loop steps in place.
     let own (state: TrainState) : TrainState =
