@@ -151,7 +151,7 @@ type Workspace() =
         | _ -> let stack = Collections.Generic.Stack<'T[]>() in stack.Push arr; free.[arr.Length] <- stack
     /// Bytes a workspace keeps between steps (in its free lists) before it drops them all (a model
     /// and batch size that change all the time would otherwise pile up buffers).
-    static member val RetainLimit = 512L * 1024L * 1024L with get, set
+    static member val RetainLimit = 256L * 1024L * 1024L with get, set
     /// An uninitialized array of exactly `length` floats, lent until Release.
     member _.Floats(length: int) =
         let a = take freeFloats length

@@ -45,8 +45,15 @@ module internal TrainStep =
         loss.ToScalar(), grads, outputs.Value
 
     /// Workspaces of pure steps that are not running: a step takes one (or makes one) and puts
-    /// it back when done, so concurrent steps never share buffers.
+    /// it back when done, so concurrent steps never share buffers. Held strongly (a weak hold was
+    /// measured: each gen-2 collection dropped the workspace and the rebuild caused the next one),
+    /// at most four of them.
     let private idle = System.Collections.Concurrent.ConcurrentBag<Kernels.Setup.Workspace>()
+
+    let private takeIdle () =
+        match idle.TryTake() with
+        | true, ws -> ws
+        | _ -> Kernels.Setup.Workspace()
 
     /// Forward, loss and gradients of one step with `ws` serving the step's arrays, then `update`
     /// (outside the workspace, so what it allocates is the caller's); ws is released at the end,
@@ -73,12 +80,12 @@ module internal TrainStep =
     /// The step's activations and gradients live in a reused workspace; the new parameters and
     /// moments are fresh arrays, so `state` stays valid and unchanged.
     let stepWith (config: TrainConfig) (state: TrainState) (inputs: Tensor) (targets: Targets) : TrainState * StepResult =
-        let ws = match idle.TryTake() with | true, w -> w | _ -> Kernels.Setup.Workspace()
+        let ws = takeIdle ()
         try
             run ws config state (fun () -> inputs, targets) (fun lr grads ->
                 let p, opt = Optim.updateWhere config.Trainable config.Optimizer lr state.Optimizer state.Model.Params grads
                 opt, p)
-        finally idle.Add ws
+        finally if idle.Count < 4 then idle.Add ws
 
     /// A state whose parameter and moment arrays are copies: what a fit loop steps in place.
     let own (state: TrainState) : TrainState =
