@@ -24,8 +24,12 @@ internal static class ImageFiles
         var bytes = ReadAtMost(path, limit);
         if (bytes is null)
         {
-            if (FuncCnn.Core.Data.ImageFile.looksLikeImage(Head(path)))
+            var head = Head(path);
+            if (FuncCnn.Core.Data.ImageFile.looksLikeImage(head))
                 return ImageFile.Read(path, new ImageReadOptions { Grayscale = true, Height = height, Width = width, Invert = invert }).ToArray();
+            // a PGM larger than this model's images: its header alone says what is wrong
+            if (head.Length >= 2 && head[0] == 'P' && (head[1] == '2' || head[1] == '5'))
+                return ReadPgm(path, Prefix(path, 65536), height, width);
             throw new InvalidDataException($"{path}: more than {limit} bytes, too large for a PGM or raw {height}x{width} image (raw images hold {expected} bytes, one per pixel); PNG, JPEG and BMP files are resized.");
         }
         if (FuncCnn.Core.Data.ImageFile.looksLikeImage(bytes))
@@ -52,9 +56,11 @@ internal static class ImageFiles
         return ms.ToArray();
     }
 
-    private static byte[] Head(string path)
+    private static byte[] Head(string path) => Prefix(path, 16);
+
+    private static byte[] Prefix(string path, int length)
     {
-        var head = new byte[16];
+        var head = new byte[length];
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         int n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         return head[..n];

@@ -114,6 +114,37 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("epoch 1/1", dir.Out);
     }
 
+    [Fact]
+    public void Dev_zero_or_a_huge_file_as_model_or_image_fails_fast_with_a_clear_error()
+    {
+        // a small saved model (no training needed) to predict with
+        var model = Path.Combine(_dir.FullName, "small.fcnn");
+        ModelZoo.Build("fashion-dense").Save(model);
+        var huge = Path.Combine(_dir.FullName, "huge.bin");
+        using (var fs = new FileStream(huge, FileMode.Create)) fs.SetLength(1L << 30);   // sparse: no disk used
+        var pgm = Path.Combine(_dir.FullName, "big.pgm");
+        using (var fs = new FileStream(pgm, FileMode.Create))
+        {
+            fs.Write("P5\n512 512\n255\n"u8);
+            fs.SetLength(15 + 512 * 512);
+        }
+        foreach (var source in File.Exists("/dev/zero") ? new[] { "/dev/zero", huge } : [huge])
+        {
+            var clock = Stopwatch.StartNew();
+            var summary = Funccnn("summary", "--model", source);
+            Assert.Equal(1, summary.ExitCode);
+            Assert.Contains("not a FuncCnn model file", summary.Err);
+            var predict = Funccnn("predict", "--model", model, "--image", source);
+            Assert.Equal(1, predict.ExitCode);
+            Assert.Contains("too large for a PGM or raw 28x28 image", predict.Err);
+            NoStackTrace(predict);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{source}: {clock.Elapsed}");
+        }
+        var big = Funccnn("predict", "--model", model, "--image", pgm);
+        Assert.Equal(1, big.ExitCode);
+        Assert.Contains("512x512", big.Err);
+    }
+
     private static void Interrupt(Process p)
     {
         using var kill = Process.Start("kill", ["-INT", p.Id.ToString()]);

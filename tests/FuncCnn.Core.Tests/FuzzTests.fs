@@ -136,3 +136,17 @@ let readerTests =
                 Keras.read "fuzz.h5" s |> ignore) |> expectOnlyTypedErrors
         }
     ]
+
+[<Tests>]
+let regressionTests =
+    testList "Fuzz regressions" [
+        test "Keras h5 mutants that made PureHDF allocate 1.9 GB (bench fuzz seeds 1143, 1748) are refused cheaply" {
+            let original = File.ReadAllBytes(Path.Combine(sharedDir, "models", "keras", "mlp_model.h5"))
+            for seed in [ 1143; 1748 ] do
+                let r = Fuzz.runWith (Fuzz.limitsFor original) "Keras h5" seed 1 original (fun b ->
+                    use s = new MemoryStream(b)
+                    Keras.read "fuzz.h5" s |> ignore)
+                if not r.Failures.IsEmpty then failtest (Fuzz.describe r)
+                Expect.equal r.Rejected 1 (sprintf "seed %d is refused" seed)
+        }
+    ]

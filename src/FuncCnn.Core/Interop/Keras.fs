@@ -446,8 +446,64 @@ let private guarded (file: string) (f: unit -> 'T) =
     | :? OutOfMemoryException | :? StackOverflowException -> reraise ()
     | e -> raise (ModelFileException(file, sprintf "is not a readable Keras model (%s: %s)" (e.GetType().Name) e.Message, e))
 
+/// PureHDF allocates a global heap object (variable-length strings such as model_config) at the
+/// size the file declares before reading it, so a damaged size field allocates up to 2 GB. Every
+/// global heap collection ("GCOL") is walked here first, as PureHDF walks it, and an object larger
+/// than the rest of the file is refused before PureHDF sees it.
+let private checkGlobalHeaps (file: string) (stream: Stream) =
+    let length = stream.Length
+    let read (at: int64) (n: int) =
+        let b = Array.zeroCreate n
+        stream.Position <- at
+        b, stream.ReadAtLeast(Span b, n, false)
+    let le (b: byte[]) (offset: int) (size: int) =
+        let mutable v = 0UL
+        for i in size - 1 .. -1 .. 0 do v <- (v <<< 8) ||| uint64 b.[offset + i]
+        v
+    // the superblock's size of lengths (8 in every file Keras writes)
+    let sb, got = read 0L 16
+    let lengthSize =
+        if got < 16 then 8
+        else
+            match int sb.[8] with
+            | 0 | 1 -> int sb.[14]
+            | _ -> int sb.[10]
+    let lengthSize = if lengthSize = 2 || lengthSize = 4 || lengthSize = 8 then lengthSize else 8
+    let signature = "GCOL"B
+    let chunk = 1 <<< 20
+    let mutable start = 0L
+    let collections = ResizeArray<int64>()
+    while start < length do
+        let b, n = read start (chunk + 3)
+        for i in 0 .. n - 4 do
+            if b.[i] = signature.[0] && b.[i + 1] = signature.[1] && b.[i + 2] = signature.[2] && b.[i + 3] = signature.[3] then
+                collections.Add(start + int64 i)
+        start <- start + int64 chunk
+    for at in collections |> Seq.distinct do
+        let head, n = read at (8 + lengthSize)
+        if n = 8 + lengthSize && head.[4] = 1uy then
+            let headerSize = uint64 (8 + lengthSize)
+            let mutable remaining = le head 8 lengthSize
+            let mutable pos = at + int64 headerSize
+            let mutable fin = false
+            while not fin && remaining > headerSize do
+                let o, got = read pos (8 + lengthSize)
+                if got < 2 || (o.[0] = 0uy && o.[1] = 0uy) || got < 8 + lengthSize then fin <- true
+                else
+                    let size = le o 8 lengthSize
+                    let dataAt = pos + int64 (8 + lengthSize)
+                    if size > uint64 (max 0L (length - dataAt)) then
+                        fail file "is a damaged HDF5 file: a global heap object at byte %d declares %d bytes, more than the file holds" pos size
+                    let padded = (size + 7UL) / 8UL * 8UL
+                    let consumed = uint64 (8 + lengthSize) + padded
+                    pos <- dataAt + int64 padded
+                    remaining <- remaining - consumed   // wraps as PureHDF's does, so the walk matches its own
+                    if pos >= length then fin <- true
+    stream.Position <- 0L
+
 let private fromHdf5 (file: string) (stream: Stream) =
     guarded file (fun () ->
+        checkGlobalHeaps file stream
         use h5 = H5File.Open(stream, true)
         let config =
             match readString h5 "model_config" with
@@ -468,9 +524,11 @@ let private fromArchive (file: string) (stream: Stream) =
         let weightsEntry = entry "model.weights.h5"
         if weightsEntry.Length > stream.Length * 1000L || weightsEntry.Length > int64 Int32.MaxValue then
             fail file "model.weights.h5 declares %d bytes, more than the archive can hold" weightsEntry.Length
-        use weights = new MemoryStream(int weightsEntry.Length)
+        // grows with the data actually inflated, not with the size the archive declares
+        use weights = new MemoryStream()
         (use s = weightsEntry.Open() in s.CopyTo weights)
         weights.Position <- 0L
+        checkGlobalHeaps file weights
         use h5 = H5File.Open(weights, true)
         let version =
             match zip.GetEntry "metadata.json" with
