@@ -10,6 +10,7 @@ let private usage () =
     eprintfn "       FuncCnn.Bench compare [--rounds 2] [--steps 60]   (the PyTorch anchor in the same run)"
     eprintfn "       FuncCnn.Bench profile [--batch 128]"
     eprintfn "       FuncCnn.Bench report [--train 6000] [--warmup 1] [--runs 3]"
+    eprintfn "       FuncCnn.Bench report --predict [--runs 5] | report --layers"
     eprintfn "       FuncCnn.Bench infer [--reps 5]"
     eprintfn "       FuncCnn.Bench fuzz [--cases 2000] [--seed 1] [--only <reader name part>]"
     2
@@ -37,7 +38,7 @@ let main argv =
         Profile.run (int (option argv "batch" "128"))
         0
     | Some "report" when Array.contains "--layers" argv -> ReportBench.layers (); 0
-    | Some "report" when Array.contains "--steps" argv -> ReportBench.inferSteps (); 0
+    | Some "report" when Array.contains "--predict" argv -> ReportBench.predictPaths (int (option argv "runs" "5")); 0
     | Some "report" ->
         ReportBench.run (int (option argv "train" "6000")) (int (option argv "warmup" "1")) (int (option argv "runs" "3"))
         0

@@ -143,13 +143,18 @@ let layers () =
         show "dense1+relu+dense2" (timeMs 5 (fun () -> FuncCnn.Core.Ops.linear (FuncCnn.Core.Ops.relu (FuncCnn.Core.Ops.linear f (p "dense1/kernel") (Some(p "dense1/bias")))) (p "dense2/kernel") (Some(p "dense2/bias"))))
         show "Model.predictRaw" (timeMs 5 (fun () -> FuncCnn.Core.Model.predictRaw model x))
 
-let inferSteps () =
-    let pair = Datasets.Mnist()
+/// `report --predict`: the seed CNN's probabilities for the 10,000 MNIST test images through the old path
+/// (Train.predict in batches of 128, what Model.Predict(Dataset) ran before) and through Inference, side by
+/// side in one process: wall median and p90, CPU median, over `runs` runs after one warm-up each.
+let predictPaths (runs: int) =
+    printfn "%s, %d cores, load average %s" (cpu ()) Environment.ProcessorCount (load ())
     let model = FuncCnn.Core.Model.build (FuncCnn.Core.Rng.create 0L) FuncCnn.Core.Zoo.mnistInput FuncCnn.Core.Zoo.seedCnn
     let ds = FuncCnn.Core.Data.Mnist.load None |> snd
-    for _ in 1 .. 2 do FuncCnn.Core.Inference.probabilities model ds |> ignore
-    let wall, cpu = timeBoth (fun () -> FuncCnn.Core.Inference.probabilities model ds)
-    printfn "Inference.probabilities wall %.3f cpu %.3f" wall cpu
-    let wall, cpu = timeBoth (fun () -> FuncCnn.Core.Train.predict 128 model (FuncCnn.Core.Data.Dataset.toTensor (Array.init ds.Labels.Length id) ds))
-    printfn "Train.predict 128 wall %.3f cpu %.3f" wall cpu
-    ignore pair
+    let old () = FuncCnn.Core.Train.predict 128 model (FuncCnn.Core.Data.Dataset.toTensor (Array.init ds.Labels.Length id) ds)
+    let fresh () = FuncCnn.Core.Inference.probabilities model ds
+    let a, b = old (), fresh ()
+    let diff = Array.map2 (fun (x: float32) y -> abs (x - y)) (a.ToArray()) b |> Array.max
+    printfn "largest difference between the two paths' probabilities: %g" diff
+    line "Train.predict 128 (before)" (measure 1 runs old)
+    line "Inference.probabilities (after)" (measure 1 runs fresh)
+    printfn "load average after: %s" (load ())

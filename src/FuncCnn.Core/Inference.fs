@@ -123,15 +123,16 @@ let private maxPool (s: PoolSpec) (inShape: int[]) : Step =
     let g = Shape.pool2d "max_pool2d" (Array.append [| 1 |] inShape) s.PoolSize s.PoolStrides
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
     let twoByTwo = g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
-    let plane (src: nativeptr<float32>) (dst: nativeptr<float32>) =
+    let plane (src: nativeptr<float32>) (dst: nativeptr<float32>) (rowMax: float32[]) =
         if twoByTwo then
             for oh in 0 .. g.OH - 1 do
                 let r0 = NativePtr.add src (2 * oh * g.W)
                 let r1 = NativePtr.add r0 g.W
                 let d = NativePtr.add dst (oh * g.OW)
+                // the two rows' larger values in one vectorised pass (NaN wins), then the column pairs
+                TensorPrimitives.Max(ReadOnlySpan<float32>(NativePtr.toVoidPtr r0, g.W), ReadOnlySpan<float32>(NativePtr.toVoidPtr r1, g.W), Span<float32>(rowMax, 0, g.W))
                 for ow in 0 .. g.OW - 1 do
-                    let m = maxNaN (maxNaN (NativePtr.get r0 (2 * ow)) (NativePtr.get r0 (2 * ow + 1))) (NativePtr.get r1 (2 * ow))
-                    NativePtr.set d ow (maxNaN m (NativePtr.get r1 (2 * ow + 1)))
+                    NativePtr.set d ow (maxNaN rowMax.[2 * ow] rowMax.[2 * ow + 1])
         else
             for oh in 0 .. g.OH - 1 do
                 for ow in 0 .. g.OW - 1 do
@@ -142,10 +143,13 @@ let private maxPool (s: PoolSpec) (inShape: int[]) : Step =
                             m <- maxNaN m (NativePtr.get origin (ki * g.W + kj))
                     NativePtr.set dst (oh * g.OW + ow) m
     Map(fun n src dst ->
-        use px = fixed src
-        use py = fixed dst
-        for pl in 0 .. n * g.C - 1 do
-            plane (NativePtr.add px (pl * planeIn)) (NativePtr.add py (pl * planeOut)))
+        let rowMax = ArrayPool<float32>.Shared.Rent g.W
+        try
+            use px = fixed src
+            use py = fixed dst
+            for pl in 0 .. n * g.C - 1 do
+                plane (NativePtr.add px (pl * planeIn)) (NativePtr.add py (pl * planeOut)) rowMax
+        finally ArrayPool<float32>.Shared.Return rowMax)
 
 let private dense (d: DenseSpec) (p: ParamTree) (inShape: int[]) (outShape: int[]) : Step list =
     let w = (tensorOf p "kernel").Value

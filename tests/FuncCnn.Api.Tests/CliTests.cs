@@ -281,6 +281,51 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Report_writes_every_chart_the_pdf_and_the_index_for_a_trained_model()
+    {
+        var train = Funccnn("train", "--model", "seed-cnn", "--dataset", "mnist", "--data", MnistFolder, "--limit", "600", "--test-limit", "100", "--epochs", "1", "--out", "run");
+        Assert.True(train.ExitCode == 0, train.Err);
+        var model = Path.Combine(_dir.FullName, "run", "model.fcnn");
+
+        var report = Funccnn("report", "--model", model, "--dataset", "mnist", "--data", MnistFolder, "--limit", "200", "--out", "rep");
+        Assert.True(report.ExitCode == 0, report.Err);
+        var rep = Path.Combine(_dir.FullName, "rep");
+        Assert.Contains(Path.Combine(rep, "index.html"), report.Out);
+        Assert.Contains("Test accuracy", report.Out);
+        var charts = new[] { "training-curves", "dataset-preview", "class-histogram", "filters", "confusion-matrix", "predictions",
+            "training-predictions", "misclassified", "feature-maps", "model-diagram", "model-summary" };
+        var index = File.ReadAllText(Path.Combine(rep, "index.html"));
+        foreach (var chart in charts)
+        {
+            var png = File.ReadAllBytes(Path.Combine(rep, chart + ".png"));
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(rep, chart + ".svg")));
+            Assert.Contains($"src=\"{chart}.png\"", index);
+        }
+        var pdf = File.ReadAllBytes(Path.Combine(rep, "report.pdf"));
+        Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
+        Assert.Equal(charts.Length, System.Text.RegularExpressions.Regex.Matches(System.Text.Encoding.Latin1.GetString(pdf), @"/Type\s*/Page\b").Count);
+        // predictions.csv: one row per test image, the classes Model.Predict gives
+        var rows = File.ReadAllLines(Path.Combine(rep, "predictions.csv"));
+        Assert.Equal(201, rows.Length);
+        var expected = Model.Load(model).Predict(Mnist.Test.Take(200));
+        for (var i = 0; i < 200; i += 37)
+            Assert.Equal(expected[i].Class.ToString(), rows[i + 1].Split(',')[2]);
+
+        var pngOnly = Funccnn("report", "--model", model, "--dataset", "mnist", "--data", MnistFolder, "--limit", "50", "--out", "png-only", "--format", "png");
+        Assert.True(pngOnly.ExitCode == 0, pngOnly.Err);
+        var files = Directory.GetFiles(Path.Combine(_dir.FullName, "png-only")).Select(Path.GetFileName).ToArray();
+        Assert.Contains("confusion-matrix.png", files);
+        Assert.DoesNotContain(files, f => f!.EndsWith(".svg") || f.EndsWith(".pdf"));
+
+        var bad = Funccnn("report", "--model", model, "--dataset", "mnist", "--data", MnistFolder, "--format", "svg,gif", "--out", "bad");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("'gif'", bad.Err);
+        NoStackTrace(bad);
+        Assert.False(Directory.Exists(Path.Combine(_dir.FullName, "bad")));
+    }
+
+    [Fact]
     public async Task Ctrl_c_stops_after_the_current_batch_and_keeps_what_was_trained()
     {
         using var p = Start(["train", "--model", "fashion-dense", "--dataset", "mnist", "--data", MnistFolder, "--limit", "20000", "--epochs", "500", "--batch", "64", "--out", "interrupted"]);

@@ -72,6 +72,15 @@ let tests =
             let y = Inference.outputs model x
             Expect.isTrue (System.Single.IsNaN y.[0]) "the window holding the NaN gives NaN"
             Expect.equal y.[1..] [| 7.0f; 13.0f; 15.0f |] "the other windows give their maxima"
+            // a row wide enough for the vectorised pass: a NaN in either row of a window
+            let wide = Model.build (Rng.create 12L) [| 1; 2; 40 |] (maxPool 2 --> flatten)
+            let x = Array.init 80 (fun i -> float32 (i % 40))
+            x.[21] <- nan |> float32
+            x.[40 + 34] <- nan |> float32
+            let y = Inference.outputs wide x
+            for ow in 0 .. 19 do
+                if ow = 10 || ow = 17 then Expect.isTrue (System.Single.IsNaN y.[ow]) (sprintf "window %d holds a NaN" ow)
+                else Expect.equal y.[ow] (float32 (2 * ow + 1)) (sprintf "window %d" ow)
         }
         test "an empty dataset gives no probabilities" {
             let model = Model.build (Rng.create 13L) Zoo.mnistInput Zoo.seedCnn

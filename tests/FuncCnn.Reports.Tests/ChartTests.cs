@@ -182,6 +182,31 @@ public class ChartTests
     }
 
     [Fact]
+    public void KernelAtWorkLeadsFromStageToStageWithArrowsOnOneLine()
+    {
+        var digit = SampleData.Digit(7);
+        var filtered = SampleData.Convolve(digit, SampleData.SobelX);
+        var m = Charts.KernelAtWork(digit, SampleData.SobelX, filtered, SampleData.MaxPool(filtered), "Sobel x");
+        var arrows = m.Annotations.OfType<ArrowAnnotation>().ToArray();
+        // original → kernel → filtered → pooled
+        Assert.Equal(3, arrows.Length);
+        Assert.All(arrows, a => Assert.Equal(a.StartPoint.Y, a.EndPoint.Y));
+        Assert.Single(arrows.Select(a => a.EndPoint.Y).Distinct());
+        // every picture is centred on the arrows' line, and each arrow ends left of a stage it leads into
+        var images = m.Annotations.OfType<ImageAnnotation>().OrderBy(i => i.X.Value).ToArray();
+        Assert.All(images, i => Assert.Equal(arrows[0].EndPoint.Y, i.Y.Value + i.Height.Value / 2, 6));
+        Assert.True(arrows.Min(a => a.StartPoint.X) > images[0].X.Value + images[0].Width.Value, "the first arrow starts right of the original");
+
+        var noPool = Charts.KernelAtWork(digit, SampleData.SobelX, filtered, null, "Sobel x");
+        Assert.Equal(2, noPool.Annotations.OfType<ArrowAnnotation>().Count());
+        var photo = Charts.KernelOnColorImage(new RgbImage(Enumerable.Range(0, 3 * 16 * 16).Select(i => i % 7 / 7f).ToArray(), 16, 16), SampleData.SobelX,
+            SampleData.Convolve(SampleData.Digit(1), SampleData.SobelX));
+        var photoArrows = photo.Annotations.OfType<ArrowAnnotation>().ToArray();
+        Assert.Equal(2, photoArrows.Length);
+        Assert.Single(photoArrows.Select(a => a.EndPoint.Y).Distinct());
+    }
+
+    [Fact]
     public void ModelDiagramHasABoxPerLayerAndArrowsBetween()
     {
         var summary = SampleData.SeedCnn();

@@ -33,7 +33,15 @@ internal static partial class Commands
             var title = $"{Path.GetFileName(path)} on {test.Name}";
             var reportData = TrainingReport.From(m, history, test, title, train: pair.Train);
             var written = Reports.Report.Write(folder, reportData, new ReportOptions { Formats = formats });
-            File.WriteAllText(Path.Combine(folder, "predictions.csv"), m.Predict(test).ToDataFrame(test).ToCsv());
+            // The report's own predictions (one forward pass for charts and CSV), in ToDataFrame's columns.
+            var predicted = reportData.Predictions;
+            var frame = new Microsoft.Data.Analysis.DataFrame(
+                new Microsoft.Data.Analysis.Int32DataFrameColumn("index", Enumerable.Range(0, predicted.Count)),
+                new Microsoft.Data.Analysis.Int32DataFrameColumn("label", predicted.Select(q => q.TrueLabel)),
+                new Microsoft.Data.Analysis.Int32DataFrameColumn("predicted", predicted.Select(q => q.PredictedLabel)),
+                new Microsoft.Data.Analysis.SingleDataFrameColumn("confidence", predicted.Select(q => (float)q.Confidence)),
+                new Microsoft.Data.Analysis.BooleanDataFrameColumn("correct", predicted.Select(q => q.IsCorrect)));
+            File.WriteAllText(Path.Combine(folder, "predictions.csv"), frame.ToCsv());
             foreach (var h in written.Headlines.Take(2)) Console.WriteLine($"{h.Label}: {h.Value}");
             Console.WriteLine($"report: {written.IndexPath}");
             if (written.PdfPath is { } pdf) Console.WriteLine($"pdf:    {pdf}");

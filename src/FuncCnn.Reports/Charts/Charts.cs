@@ -196,7 +196,7 @@ public static partial class Charts
         model.Axes.Add(new CategoryAxis
         {
             Position = AxisPosition.Left, Title = "True class", ItemsSource = confusion.ClassNames, StartPosition = 1, EndPosition = 0,
-            Key = "true", GapWidth = 0, MajorTickSize = 0,
+            Key = "true", GapWidth = 0, MajorTickSize = 0, AxisTitleDistance = 10,
         });
         model.Series.Add(new HeatMapSeries
         {
@@ -341,23 +341,34 @@ public static partial class Charts
             "Each output pixel is the sum of the input patch under the kernel times the kernel's weights · grey: smallest black, largest white");
         const double size = 168;
         var x = 12.0;
-        x = ImageStage(c, x, $"Original {Shape(original.Height, original.Width)}", Panels.Gray(original), original, size, size * original.Height / original.Width);
-        x = Stage(c, x, () => KernelMatrix(c, x, kernel, $"Kernel: {kernelName} {Shape(kernel.Height, kernel.Width)}"));
+        // Every stage is centred on one line, the arrows between them run along it.
+        var tallest = new[] { size * original.Height / original.Width, KernelCell(kernel) * kernel.Height, size * filtered.Height / original.Width,
+            pooled is null ? 0 : size * pooled.Height / original.Width }.Max();
+        var middle = StagesTop + tallest / 2;
+        x = ImageStage(c, x, $"Original {Shape(original.Height, original.Width)}", Panels.Gray(original), original, size, size * original.Height / original.Width,
+            middle: middle);
+        x = Stage(c, x, () => KernelMatrix(c, x, kernel, $"Kernel: {kernelName} {Shape(kernel.Height, kernel.Width)}", middle));
         x = ImageStage(c, x, $"Filtered {Shape(filtered.Height, filtered.Width)}", Panels.Stretched(filtered), filtered,
-            size * filtered.Width / original.Width, size * filtered.Height / original.Width, arrow: true);
+            size * filtered.Width / original.Width, size * filtered.Height / original.Width, arrow: true, middle: middle);
         if (pooled is not null)
             ImageStage(c, x, $"Max-pooled {Shape(pooled.Height, pooled.Width)}", Panels.Stretched(pooled), pooled,
-                size * pooled.Width / original.Width, size * pooled.Height / original.Width, arrow: true);
+                size * pooled.Width / original.Width, size * pooled.Height / original.Width, arrow: true, middle: middle);
         return c.Finish();
     }
 
     private const double StageTop = 8;
     private const double StageGap = 56;
 
-    /// <summary>An image stage of a left-to-right pipeline: title, picture, range caption; an arrow leads in. Returns the next x.</summary>
-    private static double ImageStage(Canvas c, double x, string title, OxyImage image, GrayImage values, double w, double h, bool arrow = false, bool framed = false)
+    /// <summary>The y under a stage's title (where <see cref="Panels.Title"/> leaves off).</summary>
+    private const double StagesTop = StageTop + Panels.TitleSize * 1.25 + 6;
+
+    /// <summary>An image stage of a left-to-right pipeline: title, picture, range caption; an arrow leads in. Returns the next x.
+    /// When <paramref name="middle"/> is given the picture is centred on that line (titles stay in one row).</summary>
+    private static double ImageStage(Canvas c, double x, string title, OxyImage image, GrayImage values, double w, double h, bool arrow = false, bool framed = false,
+        double? middle = null)
     {
         var y = Panels.Title(c, x, StageTop, title);
+        if (middle is { } m) y = Math.Max(y, m - h / 2);
         c.Image(image, x, y, w, h, framed);
         c.Text(x + w / 2, y + h + 4, Panels.RangeCaption(values), ChartColors.MutedText, 11);
         if (arrow) c.Arrow(x - StageGap + 10, y + h / 2, x - 10, y + h / 2);
@@ -366,16 +377,27 @@ public static partial class Charts
 
     private static double Stage(Canvas c, double x, Func<double> draw) => x + draw() + StageGap;
 
-    /// <summary>A kernel as a numbered matrix on a blue-white-red scale centred on zero; returns its width with title.</summary>
-    private static double KernelMatrix(Canvas c, double x, Kernel2D kernel, string title)
+    /// <summary>
+    /// A kernel as a numbered matrix on a blue-white-red scale centred on zero; returns its width with title. When
+    /// <paramref name="middle"/> is given the matrix is centred on that line and an arrow on it leads in from the stage before.
+    /// </summary>
+    private static double KernelMatrix(Canvas c, double x, Kernel2D kernel, string title, double? middle = null)
     {
         var y = Panels.Title(c, x, StageTop, title);
         var a = Math.Max(1e-12, kernel.Weights.Max(w => Math.Abs(w)));
-        var cell = Math.Clamp(150.0 / Math.Max(kernel.Height, kernel.Width), 26, 48);
+        var cell = KernelCell(kernel);
+        if (middle is { } mid)
+        {
+            y = Math.Max(y, mid - cell * kernel.Height / 2);
+            c.Arrow(x - StageGap + 10, mid, x - 10, mid);
+        }
         var m = new GrayImage(kernel.Weights, kernel.Height, kernel.Width);
         var (w, _) = Panels.Matrix(c, x, y, m, cell, ColorMap.Diverging, -a, a, Panels.FormatFor(kernel.Weights), 13);
         return Math.Max(w, TextWidth(title, Panels.TitleSize, true));
     }
+
+    /// <summary>The side of a kernel matrix's cells: large enough for its numbers, the whole at most about 150 pixels.</summary>
+    private static double KernelCell(Kernel2D kernel) => Math.Clamp(150.0 / Math.Max(kernel.Height, kernel.Width), 26, 48);
 
     // 8 ------------------------------------------------------------------------------------------------
 

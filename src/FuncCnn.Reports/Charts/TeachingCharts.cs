@@ -316,11 +316,16 @@ public static partial class Charts
         const double size = 260;
         var (w, h) = (size, size * image.Height / image.Width);
         var x = 12.0;
+        // The three stages are centred on one line, the arrows between them run along it.
+        var resultHeight = h * filtered.Height / image.Height;
+        var middle = StagesTop + new[] { h, KernelCell(kernel) * kernel.Height, resultHeight }.Max() / 2;
         var y = Panels.Title(c, x, StageTop, $"Photograph {Shape(3, image.Height, image.Width)}");
+        y = Math.Max(y, middle - h / 2);
         c.Image(ColorMaps.Rgb(image.Channel(0).Pixels, image.Channel(1).Pixels, image.Channel(2).Pixels, image.Height, image.Width, 0, image.Scale), x, y, w, h, framed: true);
         x += w + StageGap;
-        x = Stage(c, x, () => KernelMatrix(c, x, kernel, $"Kernel: {kernelName} {Shape(kernel.Height, kernel.Width)}"));
-        ImageStage(c, x, $"Result {Shape(filtered.Height, filtered.Width)}", Panels.Stretched(filtered), filtered, w * filtered.Width / image.Width, h * filtered.Height / image.Height, arrow: true, framed: true);
+        x = Stage(c, x, () => KernelMatrix(c, x, kernel, $"Kernel: {kernelName} {Shape(kernel.Height, kernel.Width)}", middle));
+        ImageStage(c, x, $"Result {Shape(filtered.Height, filtered.Width)}", Panels.Stretched(filtered), filtered, w * filtered.Width / image.Width, resultHeight,
+            arrow: true, framed: true, middle: middle);
         return c.Finish();
     }
 
