@@ -24,8 +24,8 @@ public sealed partial class Model
     public GeneratedImages Generate(int count, int seed = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        int size = Core.InputShape.Aggregate(1, (a, b) => a * b);
-        var values = RngModule.normal(0f, 1f, count * size, RngModule.create(seed));
+        int size = Shape.numel([.. Core.InputShape]);
+        var values = RngModule.normal(0f, 1f, Shape.numel([count, size]), RngModule.create(seed));
         var noise = Enumerable.Range(0, count).Select(i => values.AsSpan(i * size, size).ToArray()).ToArray();
         var images = Outputs(noise);
         return new GeneratedImages(InputShape, noise, OutputShape, images);

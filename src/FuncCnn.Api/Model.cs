@@ -58,7 +58,8 @@ public sealed partial class Model
     /// <param name="progress">Receives a <see cref="TrainingProgress"/> after every batch, on the training thread.</param>
     /// <param name="cancellationToken">Stops training at the next batch boundary.</param>
     /// <exception cref="ShapeException">The data does not fit the model.</exception>
-    /// <exception cref="ArgumentException">An option is out of range (the message says which).</exception>
+    /// <exception cref="InvalidValueException">An option is out of range (the message names it and the value).</exception>
+    /// <exception cref="ArgumentException">Options contradict each other or the data (e.g. both ValidationSplit and ValidationData).</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (try a lower learning rate).</exception>
     public TrainingResult Fit(Dataset data, TrainingOptions? options = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -103,7 +104,8 @@ public sealed partial class Model
     /// <param name="progress">Receives a <see cref="TrainingProgress"/> after every batch, on the training thread.</param>
     /// <param name="cancellationToken">Stops training at the next batch boundary.</param>
     /// <exception cref="ShapeException">The data does not fit the model, or the output's shape is not the input's.</exception>
-    /// <exception cref="ArgumentException">An option is out of range (the message says which).</exception>
+    /// <exception cref="InvalidValueException">An option is out of range (the message names it and the value).</exception>
+    /// <exception cref="ArgumentException">Options contradict each other or the data (e.g. both ValidationSplit and ValidationData).</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     public TrainingResult FitReconstruction(Dataset data, TrainingOptions? options = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {

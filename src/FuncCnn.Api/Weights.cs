@@ -78,7 +78,7 @@ public sealed partial class Model
     {
         var shape = shapes.FirstOrDefault(s => s.Item1 == what)?.Item2
             ?? throw new InvalidValueException($"Layer '{layerName}' has no {what} (it was built without one).");
-        int size = shape.Aggregate(1, (a, b) => a * b);
+        int size = Shape.numel(shape);
         if (values.Length != size)
             throw new ShapeException($"Layer '{layerName}': the {what} has shape ({string.Join(",", shape)}) = {size} values, but {values.Length} were given.");
         return TensorModule.ofArray(shape, values);

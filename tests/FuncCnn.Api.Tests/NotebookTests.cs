@@ -231,6 +231,9 @@ public class GeneratorTests
         Assert.Equal(g.Images, generator.Generate(4, seed: 7).Images);                       // seeded
         Assert.NotEqual(g.Noise[0], generator.Generate(4, seed: 8).Noise[0]);
         Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(0));
+        // 2^31 / 784 noise images would wrap the element count in 32 bits: a ShapeException naming it
+        var huge = Assert.Throws<ShapeException>(() => generator.Generate(int.MaxValue / 700));
+        Assert.Contains("784", huge.Message);
     }
 }
 

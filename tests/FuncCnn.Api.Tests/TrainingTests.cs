@@ -147,9 +147,22 @@ public class TrainingTests(ITestOutputHelper output)
     {
         var model = ModelZoo.Build("fashion-dense");
         var data = Mnist.Train.Take(10);
-        var lr = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(data, new TrainingOptions { LearningRate = -1 }));
-        Assert.Contains("learning rate", lr.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(data, new TrainingOptions { BatchSize = 0 }));
+        // The ranges are the core's rules; the API only maps the options (one source for each rule).
+        foreach (var (options, says) in new (TrainingOptions, string)[]
+        {
+            (new TrainingOptions { LearningRate = -1 }, "learning rate"),
+            (new TrainingOptions { LearningRate = double.NaN }, "learning rate"),
+            (new TrainingOptions { LearningRate = 1e300 }, "learning rate"),
+            (new TrainingOptions { BatchSize = 0 }, "batch size"),
+            (new TrainingOptions { Epochs = -1 }, "epochs"),
+            (new TrainingOptions { ValidationSplit = -0.1 }, "validation split"),
+            (new TrainingOptions { ValidationSplit = 1.5 }, "validation split"),
+            (new TrainingOptions { Optimizer = Optimizer.Sgd, Momentum = 1 }, "momentum"),
+        })
+        {
+            var e = Assert.Throws<InvalidValueException>(() => model.Fit(data, options));
+            Assert.Contains(says, e.Message);
+        }
         var es = Assert.Throws<ArgumentException>(() => model.Fit(data, new TrainingOptions { EarlyStopping = new EarlyStopping() }));
         Assert.Contains("ValidationSplit", es.Message);
         var shape = Assert.Throws<ShapeException>(() => ModelZoo.Build("o-vs-x").Fit(data));

@@ -23,14 +23,8 @@ internal static class TrainingLoop
     // reconstruct: binary cross-entropy against the input pixels (an autoencoder), no accuracy.
     private static TrainConfig Config(TrainingOptions o, bool reconstruct, FSharpFunc<BatchProgress, Unit> onBatch, FSharpFunc<Unit, bool> shouldStop)
     {
-        if (o.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(o), o.Epochs, "Epochs must be at least 0.");
-        if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(o), o.BatchSize, "The batch size must be at least 1.");
-        if (!(o.LearningRate > 0) || !double.IsFinite(o.LearningRate))
-            throw new ArgumentOutOfRangeException(nameof(o), o.LearningRate, "The learning rate must be a finite number above 0, e.g. 0.001.");
-        if (!(o.ValidationSplit >= 0 && o.ValidationSplit < 1))
-            throw new ArgumentOutOfRangeException(nameof(o), o.ValidationSplit, "The validation split must be in [0, 1), e.g. 0.1; 0 means no validation.");
-        if (o.Optimizer == Optimizer.Sgd && !(o.Momentum >= 0 && o.Momentum < 1))
-            throw new ArgumentOutOfRangeException(nameof(o), o.Momentum, "SGD momentum must be in [0, 1).");
+        // The ranges of epochs, batch size, learning rate, validation split and momentum are the core's
+        // rules (Train.fit, Optim): it throws InvalidValueException naming the option and the value.
         var optimizer = o.Optimizer switch
         {
             Optimizer.Adam => Optim.adamKeras,
@@ -41,7 +35,7 @@ internal static class TrainingLoop
             throw new ArgumentException("Set either ValidationSplit or ValidationData, not both.", nameof(o));
         var validation =
             o.ValidationData is { } vd ? Validation.NewValidationSet(reconstruct ? DataBridge.Reconstruction(vd.Core) : DataBridge.Examples(vd.Core))
-            : o.ValidationSplit > 0 ? Validation.NewValidationSplit(o.ValidationSplit)
+            : o.ValidationSplit != 0 ? Validation.NewValidationSplit(o.ValidationSplit)
             : Validation.NoValidation;
         var rate = (float)o.LearningRate;
         var d = Train.defaults;

@@ -50,6 +50,9 @@ module internal Fit =
     let fitFrom (config: TrainConfig) (start: TrainState) (data: Examples) : FitResult =
         if config.Epochs < 0 then Fail.value "epochs must be at least 0, got %d" config.Epochs
         if config.BatchSize < 1 then Fail.value "batch size must be at least 1, got %d" config.BatchSize
+        let firstRate = config.Schedule 0
+        if not (Single.IsFinite firstRate && firstRate > 0.0f) then
+            Fail.value "the learning rate must be a finite number above 0 (e.g. 0.001), got %g" firstRate
         let train, validation =
             match config.Validation with
             | NoValidation -> data, None
