@@ -465,18 +465,7 @@ module Serialization =
     /// Reads exactly n bytes of a stream into a buffer that grows with the data that actually
     /// arrives (1 MB at a time), so a size declared in a header cannot allocate what is not there.
     let private readDeclared (file: string) (stream: Stream) (n: int) (what: string) : byte[] =
-        let mutable buf = Array.zeroCreate (min n (1 <<< 20))
-        let mutable got = 0
-        let mutable ended = false
-        while not ended && got < n do
-            if got = buf.Length then
-                let bigger = Array.zeroCreate (int (min (int64 n) (2L * int64 buf.Length)))
-                Buffer.BlockCopy(buf, 0, bigger, 0, got)
-                buf <- bigger
-            let want = buf.Length - got
-            let k = stream.ReadAtLeast(Span(buf, got, want), want, false)
-            got <- got + k
-            if k < want then ended <- true
+        let buf, got = Data.DataFile.readGrowing (fun buf offset count -> stream.ReadAtLeast(Span(buf, offset, count), count, false)) n
         if got < n then fail file "the file is truncated: %s needs %d bytes, the file has %d" what n got
         buf
 

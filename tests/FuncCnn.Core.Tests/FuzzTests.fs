@@ -5,7 +5,6 @@ module FuncCnn.Core.Tests.FuzzTests
 
 open System
 open System.IO
-open System.Security.Cryptography
 open Expecto
 open FuncCnn.Core.Tests.TestUtil
 open FuncCnn
@@ -13,6 +12,7 @@ open FuncCnn.Core
 open FuncCnn.Core.Data
 open FuncCnn.Core.Interop
 open SkiaSharp
+open FuncCnn.Core.FuzzCorpus
 
 /// Fails listing every failing mutant (seed, mutation, problem); also fails a run where every
 /// mutant loaded (it would prove nothing).
@@ -20,47 +20,6 @@ let expectOnlyTypedErrors (r: FuzzReport) =
     printfn "%s" (Fuzz.describe r)
     if not r.Failures.IsEmpty then failtest (Fuzz.describe r)
     Expect.isLessThan r.Accepted r.Cases (sprintf "%s: every mutant loaded, the fuzz proves nothing" r.Target)
-
-let private model () =
-    let arch = Architecture.ofSpecs [ Conv2D(Layers.convSpec 2 3 Relu); MaxPool2D { PoolName = None; PoolSize = (2, 2); PoolStrides = (2, 2) }
-                                      Flatten None; Dense(Layers.denseSpec 3 Softmax) ]
-    Model.build (Rng.create 3L) [| 1; 8; 8 |] arch
-
-let private saved () =
-    { Model = model (); ClassNames = [| "a"; "b"; "c" |]; History = []; Metadata = Map [ "seed", "3" ] }
-
-/// The mutant with a valid checksum again, so the fuzz reaches the manifest and the blobs.
-let private rehash (b: byte[]) =
-    if b.Length >= 44 then
-        let copy = Array.copy b
-        SHA256.HashData(ReadOnlySpan(copy, 0, copy.Length - 32)).CopyTo(copy, copy.Length - 32)
-        copy
-    else b
-
-/// A 12x10 24-bit BMP, written by hand (SkiaSharp does not encode BMP).
-let private bmp () =
-    let w, h = 12, 10
-    let stride = (w * 3 + 3) / 4 * 4
-    let pixels = stride * h
-    let b = Array.zeroCreate (54 + pixels)
-    let put32 (at: int) (v: int) = BitConverter.GetBytes(v).CopyTo(b, at)
-    b.[0] <- byte 'B'; b.[1] <- byte 'M'
-    put32 2 b.Length; put32 10 54; put32 14 40; put32 18 w; put32 22 h
-    b.[26] <- 1uy; b.[28] <- 24uy; put32 34 pixels
-    for y in 0 .. h - 1 do
-        for x in 0 .. w - 1 do
-            let at = 54 + y * stride + x * 3
-            b.[at] <- byte (x * 20); b.[at + 1] <- byte (y * 25); b.[at + 2] <- byte ((x + y) * 10)
-    b
-
-let private image (format: SKEncodedImageFormat) =
-    if format = SKEncodedImageFormat.Bmp then bmp () else
-    use bitmap = new SKBitmap(12, 10)
-    for y in 0 .. 9 do
-        for x in 0 .. 11 do bitmap.SetPixel(x, y, SKColor(byte (x * 20), byte (y * 25), byte ((x + y) * 10)))
-    use img = SKImage.FromBitmap bitmap
-    use data = img.Encode(format, 90)
-    data.ToArray()
 
 [<Tests>]
 let engineTests =

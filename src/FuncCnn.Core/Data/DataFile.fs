@@ -47,6 +47,25 @@ let openRead (file: string) : Source =
 let private readUpTo (src: Source) (buffer: byte[]) (offset: int) (n: int) =
     guard src.File (fun () -> src.Stream.ReadAtLeast(Span<byte>(buffer, offset, n), n, false))
 
+/// Reads up to `total` bytes through `read buffer offset count` (which returns how many arrived)
+/// into a buffer that grows with the data that actually arrives (1 MB first, then doubling), so a
+/// size declared in a header cannot allocate what is not there. Returns the buffer and the count
+/// read (less than total only when the data ended early).
+let readGrowing (read: byte[] -> int -> int -> int) (total: int) : byte[] * int =
+    let mutable buf = Array.zeroCreate (min total (1 <<< 20))
+    let mutable got = 0
+    let mutable ended = false
+    while not ended && got < total do
+        if got = buf.Length then
+            let bigger = Array.zeroCreate (int (min (int64 total) (2L * int64 buf.Length)))
+            Buffer.BlockCopy(buf, 0, bigger, 0, got)
+            buf <- bigger
+        let want = buf.Length - got
+        let n = read buf got want
+        got <- got + n
+        if n < want then ended <- true
+    buf, got
+
 /// The product of the dimensions times the element size, saturating at Int64.MaxValue.
 let byteCount (dims: int[]) (elementSize: int) =
     Array.append dims [| elementSize |]
@@ -81,18 +100,7 @@ let readPayload (src: Source) (offset: int64) (expected: int64) (what: string) :
     | None ->
         tooBig ()
         let total = int expected
-        let mutable buf = Array.zeroCreate (min total (1 <<< 20))
-        let mutable got = 0
-        let mutable ended = false
-        while not ended && got < total do
-            if got = buf.Length then
-                let bigger = Array.zeroCreate (int (min (int64 total) (2L * int64 buf.Length)))
-                Buffer.BlockCopy(buf, 0, bigger, 0, got)
-                buf <- bigger
-            let want = buf.Length - got
-            let n = readUpTo src buf got want
-            got <- got + n
-            if n < want then ended <- true
+        let buf, got = readGrowing (readUpTo src) total
         if got < total then
             Fail.data src.File "truncated: the header describes %d bytes of %s after the %d-byte header, the decompressed file has only %d" expected what offset got
         buf
