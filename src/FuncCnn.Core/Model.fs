@@ -153,7 +153,10 @@ module Model =
         else run model.Layers p mode rng x (fun _ _ -> ())
 
     /// The model's output on a batch in Eval mode with its own parameters.
-    let predictRaw (model: Model) (x: Tensor) = apply model model.Params Eval (Rng.create 0L) x
+    let predictRaw (model: Model) (x: Tensor) =
+        Kernels.Setup.IdleWorkspaces.run (fun () ->
+            let y = apply model model.Params Eval (Rng.create 0L) x
+            Tensor.wrap y.Dims (Array.copy y.Data))
 
     /// The output of every layer, by layer name, beside the model's output (Flax's `sow`).
     let applyWithActivations (model: Model) (p: ParamTree) (mode: Mode) (rng: Rng) (x: Tensor) : Tensor * (string * Tensor) list =

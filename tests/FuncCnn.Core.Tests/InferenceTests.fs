@@ -94,3 +94,26 @@ let tests =
             Expect.stringContains e.Message "[1,12,12]" "names the dataset's shape"
         }
     ]
+
+/// Eval passes (Model.predictRaw, Train.predict, evaluation) run in reused workspaces; what they
+/// return must be the caller's own, never an array a later pass writes into.
+[<Tests>]
+let workspaceTests =
+    testList "Inference workspaces" [
+        test "a later prediction does not change an earlier one, and repeated ones are bit-identical" {
+            let arch, shape = Zoo.preset "seed-cnn"
+            let model = Model.build (Rng.create 0L) shape arch
+            // 256 images x 10 classes: outputs large enough (>= 1024 floats) to come from a workspace
+            let x seed = Tensor.ofArray [| 256; 1; 28; 28 |] (images 256 shape seed)
+            let first = Model.predictRaw model (x 1L)
+            let kept = Array.copy first.Data
+            let other = Model.predictRaw model (x 2L)
+            Expect.equal first.Data kept "the first result is untouched by the second call"
+            Expect.notEqual other.Data kept "different images, different outputs"
+            Expect.equal (Model.predictRaw model (x 1L)).Data kept "the same images give the same bits again"
+            let p1 = Train.predict 256 model (x 1L)
+            let keptP = Array.copy p1.Data
+            Train.predict 256 model (x 2L) |> ignore
+            Expect.equal p1.Data keptP "Train.predict's result is untouched by a later call"
+        }
+    ]

@@ -26,11 +26,12 @@ module internal Evaluation =
         let total, correct =
             Examples.batchIndices batchSize (Array.init ex.Count id)
             |> Array.fold (fun (total, correct) idx ->
-                let x, t = ex.Gather idx
-                let out = Model.applyLogits model model.Params Eval rng x
-                let l = (Loss.compute loss out t).ToScalar()
-                total + float l * float idx.Length,
-                correct + (if Loss.isCategorical loss then Metrics.correctCount out t else 0)) (0.0, 0)
+                let l, right =
+                    Kernels.Setup.IdleWorkspaces.run (fun () ->
+                        let x, t = ex.Gather idx
+                        let out = Model.applyLogits model model.Params Eval rng x
+                        (Loss.compute loss out t).ToScalar(), (if Loss.isCategorical loss then Metrics.correctCount out t else 0))
+                total + float l * float idx.Length, correct + right) (0.0, 0)
         { EvalLoss = total / float ex.Count
           Accuracy = (if Loss.isCategorical loss then Some(float correct / float ex.Count) else None)
           Examples = ex.Count }
@@ -40,9 +41,10 @@ module internal Evaluation =
         let rng = Rng.create 0L
         let parts =
             Examples.batchIndices batchSize (Array.init inputs.Dims.[0] id)
-            |> Array.map (fun idx -> Model.apply model model.Params Eval rng (Examples.gatherRows inputs idx))
-        if parts.Length = 1 then parts.[0]
-        else Tensor.wrap (Array.append [| inputs.Dims.[0] |] model.OutputShape) (parts |> Array.collect (fun t -> t.Data))
+            |> Array.map (fun idx ->
+                Kernels.Setup.IdleWorkspaces.run (fun () ->
+                    (Model.apply model model.Params Eval rng (Examples.gatherRows inputs idx)).Data |> Array.copy))
+        Tensor.wrap (Array.append [| inputs.Dims.[0] |] model.OutputShape) (if parts.Length = 1 then parts.[0] else Array.concat parts)
 
     /// Class probabilities [N, classes] (softmax of the logits, or the model's own softmax).
     let predict (batchSize: int) (model: Model) (inputs: Tensor) : Tensor =
@@ -63,15 +65,19 @@ module internal Evaluation =
         let batches = Examples.batchIndices batchSize (Array.init ex.Count id)
         let lossSum, errors =
             batches |> Array.fold (fun (lossSum, errors) idx ->
-                let x, t = ex.Gather idx
-                let labels = match t with Labels l -> l | Values v -> Metrics.argmaxRows v
-                let logits = Model.applyLogits model model.Params Eval rng x
-                let loss = (Loss.compute SparseCategoricalCrossEntropy logits (Labels labels)).ToScalar()
-                let probabilities = Nn.softmax logits
-                let batchConfusion = Metrics.confusionMatrix classes labels (Metrics.argmaxRows probabilities)
+                // everything that leaves the workspace is scalars, labels and counts
+                let loss, labels, predicted, batchErrors =
+                    Kernels.Setup.IdleWorkspaces.run (fun () ->
+                        let x, t = ex.Gather idx
+                        let labels = match t with Labels l -> Array.copy l | Values v -> Metrics.argmaxRows v
+                        let logits = Model.applyLogits model model.Params Eval rng x
+                        let loss = (Loss.compute SparseCategoricalCrossEntropy logits (Labels labels)).ToScalar()
+                        let probabilities = Nn.softmax logits
+                        loss, labels, Metrics.argmaxRows probabilities, Metrics.misclassified probabilities labels)
+                let batchConfusion = Metrics.confusionMatrix classes labels predicted
                 Array2D.iteri (fun a p k -> confusion.[a, p] <- confusion.[a, p] + k) batchConfusion
                 // Metrics.misclassified counts within the batch: shift to the examples' own indices
-                let batchErrors = Metrics.misclassified probabilities labels |> List.map (fun e -> { e with Index = idx.[e.Index] })
+                let batchErrors = batchErrors |> List.map (fun e -> { e with Index = idx.[e.Index] })
                 lossSum + float loss * float idx.Length, List.rev batchErrors @ errors) (0.0, [])
         let correct = Seq.init classes (fun c -> confusion.[c, c]) |> Seq.sum
         { AssessedLoss = lossSum / float ex.Count
