@@ -59,32 +59,6 @@ let private activation (a: Activation) (shape: int[]) : Step =
             let y = Layer.activate a (Tensor.wrap (Array.append [| n |] shape) (Array.sub buf 0 (n * size)))
             Array.blit y.Data 0 buf 0 (n * size))
 
-/// cols [C*KH*KW, OH*OW] of one image x [C,H,W] starting at `offset`; taps outside the image are zero.
-let private im2col (g: Shape.Conv2dGeometry) (x: float32[]) (offset: int) (cols: float32[]) =
-    let p = g.OH * g.OW
-    for c in 0 .. g.C - 1 do
-        for ki in 0 .. g.KH - 1 do
-            for kj in 0 .. g.KW - 1 do
-                let row = ((c * g.KH + ki) * g.KW + kj) * p
-                for oh in 0 .. g.OH - 1 do
-                    let ih = oh * g.SH - g.PadTop + ki
-                    let d = row + oh * g.OW
-                    if ih < 0 || ih >= g.H then Array.Clear(cols, d, g.OW)
-                    else
-                        let src = offset + (c * g.H + ih) * g.W
-                        if g.SW = 1 then
-                            // output columns lo .. hi-1 read inside the image: one copy, zeros around it
-                            let iw0 = kj - g.PadLeft
-                            let lo = min g.OW (max 0 (-iw0))
-                            let hi = max lo (min g.OW (g.W - iw0))
-                            Array.Clear(cols, d, lo)
-                            Array.Copy(x, src + iw0 + lo, cols, d + lo, hi - lo)
-                            Array.Clear(cols, d + hi, g.OW - hi)
-                        else
-                            for ow in 0 .. g.OW - 1 do
-                                let iw = ow * g.SW - g.PadLeft + kj
-                                cols.[d + ow] <- if iw < 0 || iw >= g.W then 0.0f else x.[src + iw]
-
 let private conv (c: ConvSpec) (p: ParamTree) (inShape: int[]) (outShape: int[]) : Step list =
     let w = (tensorOf p "kernel").Value
     let bias = tensorOf p "bias" |> Option.map (fun b -> b.Data)
@@ -94,24 +68,8 @@ let private conv (c: ConvSpec) (p: ParamTree) (inShape: int[]) (outShape: int[])
         | Padding.Same -> Shape.Padding2d.same (inShape.[1], inShape.[2]) c.Kernel c.Strides
     let geometry n = Shape.conv2d (Array.append [| n |] inShape) w.Dims c.Strides pad
     let relu = c.Activation = Relu
-    let run =
-        Map(fun n src dst ->
-            let g = geometry n
-            if DirectConv.applies g then DirectConv.forward g src w.Data bias relu dst false
-            else
-                let kk, positions = g.C * g.KH * g.KW, g.OH * g.OW
-                let image = g.C * g.H * g.W
-                let cols = ArrayPool<float32>.Shared.Rent(kk * positions)
-                try
-                    for i in 0 .. n - 1 do
-                        im2col g src (i * image) cols
-                        let y = i * g.K * positions
-                        match bias with
-                        | Some b -> for k in 0 .. g.K - 1 do Span(dst, y + k * positions, positions).Fill b.[k]
-                        | None -> ()
-                        Gemm.gemm false false g.K positions kk (w.Data, 0) (cols, 0) (dst, y) bias.IsSome
-                        if relu then TensorPrimitives.Max(ReadOnlySpan(dst, y, g.K * positions), 0.0f, Span(dst, y, g.K * positions))
-                finally ArrayPool<float32>.Shared.Return cols)
+    // the training kernels themselves, on this chunk's buffers and this worker's core
+    let run = Map(fun n src dst -> Conv.conv2dForwardInto relu false (geometry n) src w.Data bias dst)
     if relu then [ run ] else [ run; activation c.Activation outShape ]
 
 /// The larger of two values, NaN winning (the pooling kernel's rule).

@@ -85,17 +85,20 @@ let private packWholeA (a: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (
 let private worthParallel (g: Conv2dGeometry) =
     int64 g.N * int64 g.K * int64 (g.OH * g.OW) * int64 (g.C * g.KH * g.KW) >= Gemm.ParallelThreshold
 
-/// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`
-/// (applied while each image's output is still in cache, saving a pass and an array).
-let conv2dForwardFused (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
+/// Writes y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`
+/// (applied while each image's output is still in cache, saving a pass and an array), into the
+/// first N*K*OH*OW elements of `y`. `mayParallelize`: whether the images may be split across threads
+/// (when big enough); a caller that already runs one call per core passes false.
+let conv2dForwardInto (relu: bool) (mayParallelize: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (y: float32[]) =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
-    checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
+    checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk; "conv2d output", y, g.N * g.K * p ]
     let biasArr = defaultArg bias [||]
     if bias.IsSome then requireFits "conv2d bias" biasArr 0 g.K
-    let y = uninitialized (g.N * g.K * p)
-    if y.Length > 0 && DirectConv.applies g then DirectConv.forward g x w bias relu y (worthParallel g)
-    elif y.Length > 0 then
+    let split = mayParallelize && worthParallel g
+    let outputs = g.N * g.K * p
+    if outputs > 0 && DirectConv.applies g then DirectConv.forward g x w bias relu y split
+    elif outputs > 0 then
         let path = simdPath ()
         let nr = nrOf path
         let blocks, kcMax = Gemm.kBlocking kk
@@ -107,7 +110,7 @@ let conv2dForwardFused (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float
         withScratch (blocks * Gemm.packedLength g.K MR kcMax) (fun packedW ->
             use pw = fixed packedW
             let wBlock = packWholeA pwSrc kk 1 g.K kk pw
-            parallelForWithScratch g.N (worthParallel g) (colsLength + Gemm.packedLength p nr kcMax) (fun scratch n ->
+            parallelForWithScratch g.N split (colsLength + Gemm.packedLength p nr kcMax) (fun scratch n ->
                 use cols = fixed scratch
                 let packedB = NativePtr.add cols colsLength
                 let yn = NativePtr.add py (n * g.K * p)
@@ -123,6 +126,12 @@ let conv2dForwardFused (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float
                 if relu then
                     let out = System.Span<float32>(NativePtr.toVoidPtr yn, g.K * p)
                     System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float32>(NativePtr.toVoidPtr yn, g.K * p), 0.0f, out)))
+
+/// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`, in a
+/// new array (from the step's workspace when one is active); see conv2dForwardInto.
+let conv2dForwardFused (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) : float32[] =
+    let y = uninitialized (g.N * g.K * g.OH * g.OW)
+    conv2dForwardInto relu true g x w bias y
     y
 
 /// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]).
