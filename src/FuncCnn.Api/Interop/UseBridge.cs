@@ -18,18 +18,8 @@ internal static class UseBridge
             throw new InvalidValueException($"{what} needs a classifier (an output of class scores), but this model's output has shape ({string.Join(",", m.OutputShape)}).");
     }
 
-    /// <summary>Values in one input (C*H*W), counted without wrapping around.</summary>
-    private static int ImageSize(CoreModel m)
-    {
-        long size = 1;
-        foreach (var d in m.InputShape)
-        {
-            size *= d;
-            if (size > Array.MaxLength || size < 0)
-                throw new ShapeException($"The model's input shape ({string.Join(",", m.InputShape)}) has more values than one image can hold ({Array.MaxLength}).");
-        }
-        return (int)size;
-    }
+    /// <summary>Values in one input (C*H*W): the core's count, which never wraps around (a ShapeException names the shape).</summary>
+    private static int ImageSize(CoreModel m) => Shape.numel([.. m.InputShape]);
 
     public static Tensor Batch(CoreModel m, float[] image)
     {
@@ -45,10 +35,7 @@ internal static class UseBridge
     {
         ArgumentNullException.ThrowIfNull(images);
         int size = ImageSize(m);
-        long total = (long)images.Count * size;
-        if (total > Array.MaxLength)
-            throw new ShapeException($"{images.Count} images of shape ({string.Join(",", m.InputShape)}) are {total} values, more than one batch can hold ({Array.MaxLength}); predict in smaller batches.");
-        var data = new float[total];
+        var data = new float[Shape.numel([images.Count, .. m.InputShape])];
         for (int i = 0; i < images.Count; i++)
         {
             var img = images[i] ?? throw new ArgumentNullException(nameof(images), $"Image {i} is null.");
