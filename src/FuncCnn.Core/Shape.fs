@@ -11,14 +11,17 @@ let show (shape: int[]) = "[" + (shape |> Array.map string |> String.concat ",")
 /// The most elements one tensor (one .NET array) may hold.
 let MaxElements = int64 Array.MaxLength
 
-/// The product of the sizes in 64 bits, saturating at Int64.MaxValue (never wraps); 0 when a size is 0.
+/// The product of sizes in 64 bits, saturating at Int64.MaxValue instead of wrapping around (a
+/// negative factor saturates too, so it is refused as too big wherever this is compared to a limit).
+let product64 (factors: int64 seq) =
+    factors |> Seq.fold (fun (acc: int64) d -> if d <> 0L && acc > Int64.MaxValue / d then Int64.MaxValue else acc * d) 1L
+
+/// The product of the sizes in 64 bits, saturating at Int64.MaxValue (never wraps); 0 when a size
+/// is 0, -1 when one is negative.
 let numel64 (shape: int[]) =
     if shape |> Array.exists (fun d -> d = 0) then 0L
-    else shape |> Array.fold (fun (acc: int64) d ->
-        let d = int64 d
-        if d < 0L || acc < 0L then -1L
-        elif acc > Int64.MaxValue / d then Int64.MaxValue
-        else acc * d) 1L
+    elif shape |> Array.exists (fun d -> d < 0) then -1L
+    else product64 (shape |> Seq.map int64)
 
 /// Fails with a ShapeException naming `what` and the shape unless `count` elements fit one tensor.
 let requireFits (what: string) (shape: int[]) (count: int64) =
@@ -99,17 +102,15 @@ let private checkStride op (sh, sw) =
 /// is refused here, so no kernel ever computes a wrapped-around size or offset.
 let private checkConvSizes (op: string) (x: int[]) (w: int[]) (n: int, c: int, k: int, kh: int, kw: int, oh: int64, ow: int64) =
     let out = [| n; k; int (min oh (int64 Int32.MaxValue)); int (min ow (int64 Int32.MaxValue)) |]
-    let count (dims: int64 list) =
-        dims |> List.fold (fun (acc: int64) d -> if d <> 0L && acc > Int64.MaxValue / d then Int64.MaxValue else acc * d) 1L
     requireFits (op + " input") x (numel64 x)
     requireFits (op + " kernel") w (numel64 w)
     let fits what (v: int64) =
         if v > MaxElements then
             Fail.shape "%s: input %s with kernel %s needs %s of %s elements, more than one tensor can hold (%d)"
                 op (show x) (show w) what (if v = Int64.MaxValue then "over 9e18" else string v) MaxElements
-    fits (sprintf "an output %s" (show out)) (count [ int64 n; int64 k; oh; ow ])
-    fits "a work buffer" (count [ int64 c; int64 kh; int64 kw; oh; ow ])
-    fits "a padded work buffer" (count [ int64 c; oh + int64 kh; ow + int64 kw + 64L ])
+    fits (sprintf "an output %s" (show out)) (product64 [ int64 n; int64 k; oh; ow ])
+    fits "a work buffer" (product64 [ int64 c; int64 kh; int64 kw; oh; ow ])
+    fits "a padded work buffer" (product64 [ int64 c; oh + int64 kh; ow + int64 kw + 64L ])
 
 /// Output geometry of conv2d, or an error naming what does not fit.
 let conv2d (x: int[]) (w: int[]) (sh: int, sw: int) (pad: Padding2d) =

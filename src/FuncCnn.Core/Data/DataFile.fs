@@ -68,8 +68,7 @@ let readGrowing (read: byte[] -> int -> int -> int) (total: int) : byte[] * int 
 
 /// The product of the dimensions times the element size, saturating at Int64.MaxValue.
 let byteCount (dims: int[]) (elementSize: int) =
-    Array.append dims [| elementSize |]
-    |> Array.fold (fun (acc: int64) d -> if d <> 0 && acc > Int64.MaxValue / int64 d then Int64.MaxValue else acc * int64 d) 1L
+    Shape.product64 (Seq.append (Seq.map int64 dims) [ int64 elementSize ])
 
 /// Exactly n bytes of a header, or "truncated" naming what was being read.
 let readHeader (src: Source) (n: int) (what: string) =
