@@ -261,6 +261,39 @@ let tests =
                 Expect.isTrue (DirectConv.applies g) (sprintf "%A should take the direct route" g)
                 checkConv rng g
 
+        testCase "direct packing from the image gives the im2col floats, strip by strip" <| fun () ->
+            if not Runtime.Intrinsics.X86.Avx512F.IsSupported then skiptest "needs AVX-512 (the packing is AVX-512 only; elsewhere im2col runs)"
+            let rng = Random 12
+            let cases =
+                [ conv2d [| 2; 32; 13; 13 |] [| 64; 32; 3; 3 |] (1, 1) Padding2d.zero  // seed conv2: 121 positions, a part-filled strip
+                  conv2d [| 1; 3; 9; 14 |] [| 2; 3; 2; 5 |] (1, 1) Padding2d.zero       // output rows of 10
+                  conv2d [| 1; 1; 8; 12 |] [| 3; 1; 3; 1 |] (1, 2) Padding2d.zero        // column stride 2
+                  conv2d [| 1; 4; 7; 7 |] [| 5; 4; 3; 3 |] (1, 1) Padding2d.zero ]      // 25 positions: an empty half-strip
+            for g in cases do
+                let plan = match ConvPack.planFor g with ValueSome p -> p | ValueNone -> failwithf "%A should have a packing plan" g
+                let x = randomArray rng (g.N * g.C * g.H * g.W)
+                let positions, rows = g.OH * g.OW, g.C * g.KH * g.KW
+                let strips = (positions + 31) / 32
+                for n in 0 .. g.N - 1 do
+                    for r0, kc in [ 0, rows; rows / 3, rows - rows / 3 ] do
+                        let packed = Array.create (strips * kc * 32) nanf
+                        ConvPack.packArray plan g x (n * g.C * g.H * g.W) r0 kc packed
+                        for s in 0 .. strips - 1 do
+                            for p in 0 .. kc - 1 do
+                                for jj in 0 .. 31 do
+                                    let j, r = s * 32 + jj, r0 + p
+                                    let c, ki, kj = r / (g.KH * g.KW), r / g.KW % g.KH, r % g.KW
+                                    let expected =
+                                        if j >= positions then 0.0f
+                                        else x.[((n * g.C + c) * g.H + j / g.OW * g.SH + ki) * g.W + j % g.OW * g.SW + kj]
+                                    let got = packed.[(s * kc + p) * 32 + jj]
+                                    if BitConverter.SingleToInt32Bits got <> BitConverter.SingleToInt32Bits expected then
+                                        failwithf "%A image %d strip %d row %d column %d: %g, expected %g" g n s p jj got expected
+            // Padded layers and rows too narrow for a 32-float window go through im2col.
+            Expect.isTrue (ConvPack.planFor (conv2d [| 1; 2; 8; 8 |] [| 2; 2; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))).IsNone "padded"
+            Expect.isTrue (ConvPack.planFor (conv2d [| 1; 1; 8; 12 |] [| 3; 1; 3; 1 |] (1, 2) { Top = 0; Bottom = 0; Left = 0; Right = 1 })).IsNone "padded on the right"
+            Expect.isTrue (ConvPack.planFor (conv2d [| 1; 2; 11; 11 |] [| 3; 2; 3; 3 |] (2, 2) Padding2d.zero)).IsNone "16 positions over 66 floats"
+
         testCase "biasBackward sums over batch and positions" <| fun () ->
             let rng = Random 5
             for n, k, p in [ 1, 1, 1; 3, 5, 7; 17, 4, 33; 2, 70, 121 ] do

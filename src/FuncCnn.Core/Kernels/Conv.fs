@@ -102,7 +102,9 @@ let conv2dForwardInto (relu: bool) (mayParallelize: bool) (g: Conv2dGeometry) (x
         let path = simdPath ()
         let nr = nrOf path
         let blocks, kcMax = Gemm.kBlocking kk
-        let colsLength = kk * p
+        // Straight from the image into packed strips where the Vector512 plan applies; else im2col.
+        let direct = if path = V512 then ConvPack.planFor g else ValueNone
+        let colsLength = if direct.IsSome then 0 else kk * p
         use px = fixed x
         use py = fixed y
         use pwSrc = fixed w
@@ -114,14 +116,17 @@ let conv2dForwardInto (relu: bool) (mayParallelize: bool) (g: Conv2dGeometry) (x
                 use cols = fixed scratch
                 let packedB = NativePtr.add cols colsLength
                 let yn = NativePtr.add py (n * g.K * p)
-                im2col g (NativePtr.add px (n * g.C * g.H * g.W)) cols
+                let xn = NativePtr.add px (n * g.C * g.H * g.W)
+                if direct.IsNone then im2col g xn cols
                 // The bias is the starting value of each output row; the GEMM adds onto it.
                 if bias.IsSome then
                     for k in 0 .. g.K - 1 do Pack.fillRun (NativePtr.add yn (k * p)) p (NativePtr.get pbias k)
                 for kb in 0 .. blocks - 1 do
                     let p0 = kb * kcMax
                     let kc = min kcMax (kk - p0)
-                    Pack.packB (NativePtr.add cols (p0 * p)) p 1 kc p nr packedB
+                    match direct with
+                    | ValueSome plan -> ConvPack.pack plan g xn p0 kc packedB
+                    | ValueNone -> Pack.packB (NativePtr.add cols (p0 * p)) p 1 kc p nr packedB
                     Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)
                 if relu then
                     let out = System.Span<float32>(NativePtr.toVoidPtr yn, g.K * p)
