@@ -261,7 +261,7 @@ let tests =
                 Expect.isTrue (DirectConv.applies g) (sprintf "%A should take the direct route" g)
                 checkConv rng g
 
-        testCase "direct packing from the image gives the im2col floats, strip by strip" <| fun () ->
+        testCase "direct packing from the image gives the im2col floats, strip by strip and transposed" <| fun () ->
             if not Runtime.Intrinsics.X86.Avx512F.IsSupported then skiptest "needs AVX-512 (the packing is AVX-512 only; elsewhere im2col runs)"
             let rng = Random 12
             let cases =
@@ -289,6 +289,22 @@ let tests =
                                     let got = packed.[(s * kc + p) * 32 + jj]
                                     if BitConverter.SingleToInt32Bits got <> BitConverter.SingleToInt32Bits expected then
                                         failwithf "%A image %d strip %d row %d column %d: %g, expected %g" g n s p jj got expected
+                // The weight gradient's operand: the same floats transposed, positions along k.
+                if positions <= Gemm.KC then
+                    let tapStrips = (rows + 31) / 32
+                    let packed = Array.create (tapStrips * positions * 32) nanf
+                    ConvPack.packTransposedArray plan g x ((g.N - 1) * g.C * g.H * g.W) packed
+                    for s in 0 .. tapStrips - 1 do
+                        for q in 0 .. positions - 1 do
+                            for jj in 0 .. 31 do
+                                let r = s * 32 + jj
+                                let c, ki, kj = r / (g.KH * g.KW), r / g.KW % g.KH, r % g.KW
+                                let expected =
+                                    if r >= rows then 0.0f
+                                    else x.[(((g.N - 1) * g.C + c) * g.H + q / g.OW * g.SH + ki) * g.W + q % g.OW * g.SW + kj]
+                                let got = packed.[(s * positions + q) * 32 + jj]
+                                if BitConverter.SingleToInt32Bits got <> BitConverter.SingleToInt32Bits expected then
+                                    failwithf "%A transposed: strip %d position %d tap %d: %g, expected %g" g s q jj got expected
             // Padded layers and rows too narrow for a 32-float window go through im2col.
             Expect.isTrue (ConvPack.planFor (conv2d [| 1; 2; 8; 8 |] [| 2; 2; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))).IsNone "padded"
             Expect.isTrue (ConvPack.planFor (conv2d [| 1; 1; 8; 12 |] [| 3; 1; 3; 1 |] (1, 2) { Top = 0; Bottom = 0; Left = 0; Right = 1 })).IsNone "padded on the right"

@@ -197,7 +197,10 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
         let transposed = kk < g.K
         let rows, cols = if transposed then kk, g.K else g.K, kk
         let blocks, kcMax = Gemm.kBlocking p
-        let colsLength = kk * p
+        // B (the transposed im2col matrix) straight from the image when the plan applies and all
+        // positions form one k block; else im2col, then a transposing pack.
+        let direct = if path = V512 && not transposed && blocks = 1 then ConvPack.planFor g else ValueNone
+        let colsLength = if direct.IsSome then 0 else kk * p
         let packedALength = Gemm.packedLength rows MR kcMax
         let groups = batchGroups g.N
         use px = fixed x
@@ -211,15 +214,18 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                 let partial = NativePtr.add pPartials (group * dwLength)
                 let first, last = group * g.N / groups, (group + 1) * g.N / groups
                 for n in first .. last - 1 do
-                    im2col g (NativePtr.add px (n * imageLength)) pcols
+                    let xn = NativePtr.add px (n * imageLength)
+                    if direct.IsNone then im2col g xn pcols
                     let dyn = NativePtr.add pdy (n * g.K * p)
                     let a, b = if transposed then pcols, dyn else dyn, pcols
                     for kb in 0 .. blocks - 1 do
                         let p0 = kb * kcMax
                         let kc = min kcMax (p - p0)
                         Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
+                        match direct with
+                        | ValueSome plan -> ConvPack.packTransposed plan g xn packedB
                         // op(B)(position, j) = b[j*p + position]: a transposing pack.
-                        Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
+                        | ValueNone -> Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
                         Gemm.macroKernel path kc packedA rows packedB cols partial cols (n > first || kb > 0))
             // Partials are added in group order, so the sum is the same on any number of threads.
             let total = if transposed then zeroed dwLength else dw
