@@ -198,6 +198,9 @@ let private allKernelResults () =
     let gd = conv2d [| 37; 1; 28; 28 |] [| 8; 1; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1)
     let xd = randomArray rng (gd.N * gd.H * gd.W)
     let wd = randomArray rng (gd.K * 9)
+    // Unpadded: on AVX-512 the forward and weight-gradient operands are packed from the image.
+    let gu = conv2d [| 37; 16; 13; 13 |] [| 24; 16; 3; 3 |] (1, 1) Padding2d.zero
+    let dyu = randomArray rng (gu.N * gu.K * gu.OH * gu.OW)
     Array.concat
         [ c
           Conv.conv2dForward g x w (Some (randomArray (Random 1) g.K))
@@ -208,7 +211,10 @@ let private allKernelResults () =
           Array.map float32 parg
           Pool.maxPool2dBackward pg parg (randomArray (Random 3) py.Length)
           Pool.avgPool2dForward pg x
-          Conv.conv2dForward gd xd wd (Some (randomArray (Random 5) gd.K)) ]
+          Conv.conv2dForward gd xd wd (Some (randomArray (Random 5) gd.K))
+          Conv.conv2dForward gu x w (Some (randomArray (Random 6) gu.K))
+          Conv.conv2dBackwardInput gu dyu w
+          Conv.conv2dBackwardWeight gu x dyu ]
 
 [<Tests>]
 let tests =

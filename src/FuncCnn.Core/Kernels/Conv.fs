@@ -11,6 +11,8 @@ open FuncCnn
 open FuncCnn.Core
 #nowarn "9" // native pointers into pinned arrays
 
+open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 open Microsoft.FSharp.NativeInterop
 open FuncCnn.Core.Shape
 open FuncCnn.Core.Kernels.Setup
@@ -67,6 +69,36 @@ let private col2im (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr
                             for ow in lo .. hi - 1 do
                                 let i = ow * g.SW
                                 NativePtr.set dst i (NativePtr.get dst i + NativePtr.get s ow)
+
+/// col2im for stride-1 layers on AVX-512, written the other way round: each row of dx is summed in
+/// registers from the KH*KW cols rows that reach it (masked loads; lanes a tap does not reach add
+/// zero) and stored once, instead of read-modify-writing short runs of dx tap by tap, whose
+/// overlapping stores stall. The taps are added in col2im's (ki, kj) order onto +0, so every
+/// element gets the same bits (a sum that starts at +0 never becomes -0, so adding 0 is exact).
+let private col2imByRows (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr<float32>) =
+    let p = g.OH * g.OW
+    let lane = Vector512.Create<int>(Array.init 16 id)
+    let zero = Vector512<float32>.Zero
+    for c in 0 .. g.C - 1 do
+        for ih in 0 .. g.H - 1 do
+            let dxRow = NativePtr.add dx ((c * g.H + ih) * g.W)
+            let mutable iw0 = 0
+            while iw0 < g.W do
+                let iw = Vector512.Create iw0 + lane
+                let inRow = Vector512.LessThan(iw, Vector512.Create g.W)
+                let mutable acc = zero
+                for ki in 0 .. g.KH - 1 do
+                    let oh = ih + g.PadTop - ki
+                    if oh >= 0 && oh < g.OH then
+                        for kj in 0 .. g.KW - 1 do
+                            let shift = g.PadLeft - kj
+                            let ow = iw + Vector512.Create shift
+                            let reaches = inRow &&& Vector512.GreaterThanOrEqual(ow, zero.AsInt32()) &&& Vector512.LessThan(ow, Vector512.Create g.OW)
+                            let row = NativePtr.add cols (((c * g.KH + ki) * g.KW + kj) * p + oh * g.OW + iw0 + shift)
+                            acc <- acc + Avx512F.MaskLoad(row, reaches.AsSingle(), zero)
+                if iw0 + 16 <= g.W then Vector512.Store(acc, NativePtr.add dxRow iw0)
+                else Avx512F.MaskStore(NativePtr.add dxRow iw0, inRow.AsSingle(), acc)
+                iw0 <- iw0 + 16
 
 /// Each array must hold at least the elements the geometry implies (the kernels use raw pointers).
 let private checkLengths (pairs: (string * float32[] * int) list) =
@@ -155,6 +187,7 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
         let nr = nrOf path
         let blocks, kcMax = Gemm.kBlocking g.K
         let colsLength = kk * p
+        let byRows = path = V512 && X86.Avx512F.IsSupported && g.SH = 1 && g.SW = 1
         use pdx = fixed dx
         use pdy = fixed dy
         use pwSrc = fixed w
@@ -173,8 +206,10 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
                         let kc = min kcMax (g.K - p0)
                         Pack.packB (NativePtr.add dyn (p0 * p)) p 1 kc p nr packedB
                         Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) kk packedB p cols p (kb > 0)
-                Pack.zeroRun dxn imageLength
-                col2im g cols dxn))
+                if byRows then col2imByRows g cols dxn
+                else
+                    Pack.zeroRun dxn imageLength
+                    col2im g cols dxn))
     dx
 
 /// Images per weight-gradient partial: a function of N only, so the summation order is fixed.
