@@ -131,10 +131,23 @@ module Model =
             observe l.Name y
             y) x
 
+    /// run without observers, where a ReLU convolution followed by max pooling is computed as the
+    /// convolution, the pooling, then the ReLU: ReLU commutes with max (values, the chosen window
+    /// element and so the gradients are the same bits), and this way the ReLU and its gradient
+    /// pass over the pooled output instead of the four times larger convolution output.
+    let rec private runFused (layers: BuiltLayer list) (p: ParamTree) (mode: Mode) (rng: Rng) (x: Tensor) =
+        let applyLayer (l: BuiltLayer) (spec: LayerSpec) x = Layer.apply spec (layerParams p l.Name) mode (Rng.fold l.Name rng) x
+        match layers with
+        | ({ Spec = Conv2D({ Activation = Relu } as conv) } as c) :: ({ Spec = MaxPool2D _ } as pool) :: rest ->
+            let pooled = x |> applyLayer c (Conv2D { conv with Activation = Linear }) |> applyLayer pool pool.Spec
+            runFused rest p mode rng (Ops.relu pooled)
+        | l :: rest -> runFused rest p mode rng (applyLayer l l.Spec x)
+        | [] -> x
+
     /// The forward pass with the given parameters (e.g. inside a gradient) on a batch.
     let apply (model: Model) (p: ParamTree) (mode: Mode) (rng: Rng) (x: Tensor) : Tensor =
         checkInput model x
-        run model.Layers p mode rng x (fun _ _ -> ())
+        runFused model.Layers p mode rng x
 
     /// True when the last layer ends with a softmax (the output is probabilities).
     let endsInSoftmax (model: Model) = Layer.activation (List.last model.Layers).Spec = Softmax
@@ -146,11 +159,11 @@ module Model =
         if endsInSoftmax model then
             let layers = model.Layers
             let last = List.last layers
-            let front = run (List.take (layers.Length - 1) layers) p mode rng x (fun _ _ -> ())
+            let front = runFused (List.take (layers.Length - 1) layers) p mode rng x
             match last.Spec with
             | ActivationLayer _ -> front
             | spec -> Layer.apply (Layer.withActivation Linear spec) (layerParams p last.Name) mode (Rng.fold last.Name rng) front
-        else run model.Layers p mode rng x (fun _ _ -> ())
+        else runFused model.Layers p mode rng x
 
     /// The model's output on a batch in Eval mode with its own parameters.
     let predictRaw (model: Model) (x: Tensor) =

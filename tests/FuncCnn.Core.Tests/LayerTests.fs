@@ -66,6 +66,22 @@ let tests =
             // the last dense got no activation
             Expect.equal (Layer.activation (List.last model.Layers).Spec) Linear "Layer.activation (List.last model.Layers).Spec"
 
+        testCase "a ReLU convolution before max pooling pools first and gives the layer-by-layer bits, forward and gradients" <| fun () ->
+            // apply pools before the ReLU (it commutes with max); applyWithActivations runs each layer as written
+            for arch in [ Zoo.seedCnn; conv2d 4 3 relu --> maxPool 2 --> conv2d 3 3 relu --> maxPool 2 --> flatten --> dense 2 linear ] do
+                let model = build Zoo.mnistInput arch
+                let x = randomInput (Rng.create 3L) [| 5; 1; 28; 28 |] |> fun t -> Ops.addScalar -0.5f t
+                let weights = Rng.uniform -1.0f 1.0f (5 * model.OutputShape.[0]) (Rng.create 4L) |> Tensor.ofArray [| 5; model.OutputShape.[0] |]
+                let fused p = Model.apply model p Nn.Train (Rng.create 9L) x
+                let layerByLayer p = Model.applyWithActivations model p Nn.Train (Rng.create 9L) x |> fst
+                let bits (t: Tensor) = t.Data |> Array.map BitConverter.SingleToInt32Bits
+                Expect.equal (bits (fused model.Params)) (bits (layerByLayer model.Params)) "forward"
+                let loss f p = Ops.sum (Ops.mul (f p) weights)
+                let _, gFused = Autodiff.valueAndGradParams (loss fused) model.Params
+                let _, gLayers = Autodiff.valueAndGradParams (loss layerByLayer) model.Params
+                for (path, a), (_, b) in List.zip (ParamTree.leaves gFused) (ParamTree.leaves gLayers) do
+                    Expect.equal (bits a) (bits b) (sprintf "gradient of %s" path)
+
         testCase "serial is the same as the operator" <| fun () ->
             let a = conv2d 8 3 relu --> maxPool 2 --> flatten --> dense 4 softmax
             let b = serial [ conv2d 8 3 relu; maxPool 2; flatten; dense 4 softmax ]
