@@ -327,8 +327,14 @@ let tests =
 
         testCase "max and average pooling match plain loops, including ties" <| fun () ->
             let rng = Random 11
-            for trial in 1 .. 200 do
-                let g = randomPoolGeometry rng
+            // The random shapes, then 2x2 stride-2 ones (their backward has its own one-pass kernel):
+            // even and odd sizes, widths with and without a multiple of four outputs.
+            let fixedShapes =
+                [ for dims in [ [| 2; 3; 26; 26 |]; [| 2; 3; 11; 11 |]; [| 1; 2; 9; 18 |]; [| 1; 1; 2; 2 |]; [| 3; 1; 5; 3 |] ] ->
+                    pool2d "pool" dims (2, 2) (2, 2) ]
+            let shapes = [ for _ in 1 .. 200 -> randomPoolGeometry rng ] @ fixedShapes @ fixedShapes
+            shapes |> List.iteri (fun index g ->
+                let trial = index + 1
                 // Coarse values make ties common; the first maximum must win.
                 let x = Array.init (g.N * g.C * g.H * g.W) (fun _ -> if trial % 2 = 0 then float32 (rng.Next 3) else float32 (rng.NextDouble()))
                 let dy = randomArray rng (g.N * g.C * g.OH * g.OW)
@@ -355,7 +361,18 @@ let tests =
                 assertBitwise "maxPool backward" dxExpected (Pool.maxPool2dBackward g arg dy)
                 let sums = Array.create y.Length 10.0
                 assertClose "avgPool forward" (Array.map float avgExpected) sums (Pool.avgPool2dForward g x)
-                assertClose "avgPool backward" (Array.map float avgDxExpected) (Array.create x.Length 10.0) (Pool.avgPool2dBackward g dy)
+                assertClose "avgPool backward" (Array.map float avgDxExpected) (Array.create x.Length 10.0) (Pool.avgPool2dBackward g dy))
+
+        testCase "max pooling backward refuses an argmax outside its window" <| fun () ->
+            let g = pool2d "pool" [| 1; 2; 12; 12 |] (2, 2) (2, 2)
+            let x = randomArray (Random 3) (g.N * g.C * g.H * g.W)
+            let _, arg = Pool.maxPool2dForward g x
+            let dy = Array.create (g.N * g.C * g.OH * g.OW) 1.0f
+            // a neighbour's input, an index in the next plane, a negative one; in a group of four and in the last two
+            for o, bad in [ 1, arg.[1] + 2; 36 + 7, arg.[7]; 4, -1; 5, arg.[5] + 12 * 2 ] do
+                let hostile = Array.copy arg
+                hostile.[o] <- bad
+                Expect.throwsT<ArgumentException> (fun () -> Pool.maxPool2dBackward g hostile dy |> ignore) (sprintf "argmax %d of output %d" bad o)
 
         sequencedCase "kernels give the same bits on one thread and on all cores" <| fun () ->
             let one = withSettings Setup.detectedPath 1 allKernelResults

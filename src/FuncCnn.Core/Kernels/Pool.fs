@@ -178,6 +178,51 @@ let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
                 else maxPlaneScalar g xin yo ao (pl * planeIn))
     y, arg
 
+/// dx of one plane of a 2x2 stride-2 max pool in one pass (AVX2): every dx element is written once,
+/// as 0 + dy of its window when it was the window's maximum, else 0, instead of zeroing the plane
+/// and then scattering. Four outputs at a time: each dy and argmax is spread over its two columns
+/// and compared with the two rows' flat indices. Fails if an argmax is not inside its own window.
+let private maxBackwardPlane2x2 (g: Pool2dGeometry) (dyp: nativeptr<float32>) (ap: nativeptr<int>) (dxp: nativeptr<float32>) (baseIndex: int) =
+    let spread = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3)
+    let columns = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)
+    let whole = g.OW / 4 * 4
+    let lost o = invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d is not inside its window" (NativePtr.get ap o) (baseIndex / (g.H * g.W) * g.OH * g.OW + o))
+    for oh in 0 .. g.OH - 1 do
+        let top = NativePtr.add dxp (2 * oh * g.W)
+        let bottom = NativePtr.add top g.W
+        let topIndex = baseIndex + 2 * oh * g.W
+        let mutable ow = 0
+        while ow < whole do
+            let o = oh * g.OW + ow
+            let d = Vector256.Zero + Avx2.PermuteVar8x32(Vector128.Load(NativePtr.add dyp o).ToVector256Unsafe(), spread)
+            let a = Avx2.PermuteVar8x32(Vector128.Load(NativePtr.add ap o).ToVector256Unsafe(), spread)
+            let index = Vector256.Create(topIndex + 2 * ow) + columns
+            let inTop = Vector256.Equals(a, index)
+            let inBottom = Vector256.Equals(a, index + Vector256.Create g.W)
+            // each output matches at most one of its four inputs: four matches means none went astray
+            if Numerics.BitOperations.PopCount(inTop.ExtractMostSignificantBits()) + Numerics.BitOperations.PopCount(inBottom.ExtractMostSignificantBits()) <> 4 then
+                for k in o .. o + 3 do
+                    let i = NativePtr.get ap k - baseIndex
+                    if i < 0 || i / g.W / 2 <> oh || i % g.W / 2 <> k - oh * g.OW then lost k
+            Vector256.Store(Vector256.ConditionalSelect(inTop.AsSingle(), d, Vector256<float32>.Zero), NativePtr.add top (2 * ow))
+            Vector256.Store(Vector256.ConditionalSelect(inBottom.AsSingle(), d, Vector256<float32>.Zero), NativePtr.add bottom (2 * ow))
+            ow <- ow + 4
+        for ow in whole .. g.OW - 1 do
+            let o = oh * g.OW + ow
+            let i = NativePtr.get ap o - topIndex - 2 * ow
+            if i <> 0 && i <> 1 && i <> g.W && i <> g.W + 1 then lost o
+            let d = 0.0f + NativePtr.get dyp o
+            NativePtr.set top (2 * ow) (if i = 0 then d else 0.0f)
+            NativePtr.set top (2 * ow + 1) (if i = 1 then d else 0.0f)
+            NativePtr.set bottom (2 * ow) (if i = g.W then d else 0.0f)
+            NativePtr.set bottom (2 * ow + 1) (if i = g.W + 1 then d else 0.0f)
+        // an odd last column is in no window
+        for iw in 2 * g.OW .. g.W - 1 do
+            NativePtr.set top iw 0.0f
+            NativePtr.set bottom iw 0.0f
+    // an odd last row is in no window
+    Pack.zeroRun (NativePtr.add dxp (2 * g.OH * g.W)) ((g.H - 2 * g.OH) * g.W)
+
 /// dx: each output's gradient goes to the input that was its maximum (argmax always lies in
 /// the output's own plane, so plane runs never collide).
 let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32[] =
@@ -189,13 +234,18 @@ let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32
         use pdx = fixed dx
         use pdy = fixed dy
         use pa = fixed arg
+        let twoByTwo = Avx2.IsSupported && simdPath () <> Scalar && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
         forPlaneRuns g (fun first last ->
-            Pack.zeroRun (NativePtr.add pdx (first * planeIn)) ((last - first) * planeIn)
-            let lo, hi = first * planeIn, last * planeIn
-            for o in first * planeOut .. last * planeOut - 1 do
-                let i = NativePtr.get pa o
-                if i < lo || i >= hi then invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d lies outside its plane" i o)
-                NativePtr.set pdx i (NativePtr.get pdx i + NativePtr.get pdy o))
+            if twoByTwo then
+                for pl in first .. last - 1 do
+                    maxBackwardPlane2x2 g (NativePtr.add pdy (pl * planeOut)) (NativePtr.add pa (pl * planeOut)) (NativePtr.add pdx (pl * planeIn)) (pl * planeIn)
+            else
+                Pack.zeroRun (NativePtr.add pdx (first * planeIn)) ((last - first) * planeIn)
+                let lo, hi = first * planeIn, last * planeIn
+                for o in first * planeOut .. last * planeOut - 1 do
+                    let i = NativePtr.get pa o
+                    if i < lo || i >= hi then invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d lies outside its plane" i o)
+                    NativePtr.set pdx i (NativePtr.get pdx i + NativePtr.get pdy o))
     dx
 
 let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
