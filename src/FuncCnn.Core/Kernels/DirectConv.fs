@@ -106,13 +106,18 @@ let forward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] o
         let planes = ps
         let tile = NativePtr.add ps (g.C * hp * wp)
         pad g (NativePtr.add px (n * g.C * g.H * g.W)) planes hp wp
+        let imageEnd = (n + 1) * g.K * p
         for k in 0 .. g.K - 1 do
             let b = if bias.IsSome then biasArr.[k] else 0.0f
             for oh in 0 .. g.OH - 1 do
-                let yrow = NativePtr.add py ((n * g.K + k) * p + oh * g.OW)
+                let rowStart = (n * g.K + k) * p + oh * g.OW
+                let yrow = NativePtr.add py rowStart
                 for s in 0 .. segments - 1 do
                     let col0 = s * 32
-                    let whole = col0 + 32 <= g.OW
+                    // A short last segment may run on into the rows after it, which this loop writes
+                    // later anyway, as long as it stays inside this image's output (another thread
+                    // writes the next image); only there does it go through the tile.
+                    let whole = col0 + 32 <= g.OW || rowStart + col0 + 32 <= imageEnd
                     let out = if whole then NativePtr.add yrow col0 else tile
                     // direct calls, not a function value: a 10-argument closure call would allocate
                     if scalar then rowSegmentScalar g planes hp wp pw k oh col0 b relu out
