@@ -262,7 +262,8 @@ let tests =
                 [ conv2d [| 3; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero                      // seed conv1
                   conv2d [| 2; 2; 20; 41 |] [| 4; 2; 3; 3 |] (1, 1) (Padding2d.same (20, 41) (3, 3) (1, 1)) // 18 taps, 2 segments
                   conv2d [| 2; 1; 12; 12 |] [| 3; 1; 5; 5 |] (1, 1) { Top = 2; Bottom = 0; Left = 1; Right = 3 }
-                  conv2d [| 1; 3; 9; 14 |] [| 2; 3; 2; 5 |] (1, 1) Padding2d.zero ]
+                  conv2d [| 1; 3; 9; 14 |] [| 2; 3; 2; 5 |] (1, 1) Padding2d.zero
+                  conv2d [| 3; 1; 10; 10 |] [| 9; 1; 3; 3 |] (1, 1) Padding2d.zero ]                     // rows of 8: four channels at a time, then one
             for g in cases do
                 Expect.isTrue (DirectConv.applies g) (sprintf "%A should take the direct route" g)
                 checkConv rng g

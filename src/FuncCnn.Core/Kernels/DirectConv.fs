@@ -73,6 +73,64 @@ let private rowSegment256 (g: Conv2dGeometry) (planes: nativeptr<float32>) (hp: 
     Vector256.Store(a2, NativePtr.add out 16)
     Vector256.Store(a3, NativePtr.add out 24)
 
+/// Four output channels' row segments (32 columns each) at once on Vector512, from one load of
+/// the input per tap: eight independent FMA chains keep both FMA units busy where rowSegment256's
+/// four chains wait on each other. Each output is the same chain as rowSegment256's (bias, then the
+/// taps in order), so the bits are the same. Channel i's segment goes to out + i*outStride.
+let private rowSegment512x4 (g: Conv2dGeometry) (planes: nativeptr<float32>) (hp: int) (wp: int) (w: nativeptr<float32>) (k: int)
+                            (oh: int) (col0: int) (b: nativeptr<float32>) (relu: bool) (out: nativeptr<float32>) (outStride: int) =
+    let taps = g.C * g.KH * g.KW
+    let mutable a0 = Vector512.Create(NativePtr.get b 0)
+    let mutable a1 = a0
+    let mutable b0 = Vector512.Create(NativePtr.get b 1)
+    let mutable b1 = b0
+    let mutable c0 = Vector512.Create(NativePtr.get b 2)
+    let mutable c1 = c0
+    let mutable d0 = Vector512.Create(NativePtr.get b 3)
+    let mutable d1 = d0
+    let wa = NativePtr.add w (k * taps)
+    let wb = NativePtr.add wa taps
+    let wc = NativePtr.add wb taps
+    let wd = NativePtr.add wc taps
+    let mutable t = 0
+    for c in 0 .. g.C - 1 do
+        for ki in 0 .. g.KH - 1 do
+            let row = NativePtr.add planes ((c * hp + oh + ki) * wp + col0)
+            for kj in 0 .. g.KW - 1 do
+                let src = NativePtr.add row kj
+                let x0 = Vector512.Load src
+                let x1 = Vector512.Load(NativePtr.add src 16)
+                let va = Vector512.Create(NativePtr.get wa t)
+                a0 <- Vector512.FusedMultiplyAdd(x0, va, a0)
+                a1 <- Vector512.FusedMultiplyAdd(x1, va, a1)
+                let vb = Vector512.Create(NativePtr.get wb t)
+                b0 <- Vector512.FusedMultiplyAdd(x0, vb, b0)
+                b1 <- Vector512.FusedMultiplyAdd(x1, vb, b1)
+                let vc = Vector512.Create(NativePtr.get wc t)
+                c0 <- Vector512.FusedMultiplyAdd(x0, vc, c0)
+                c1 <- Vector512.FusedMultiplyAdd(x1, vc, c1)
+                let vd = Vector512.Create(NativePtr.get wd t)
+                d0 <- Vector512.FusedMultiplyAdd(x0, vd, d0)
+                d1 <- Vector512.FusedMultiplyAdd(x1, vd, d1)
+                t <- t + 1
+    if relu then
+        let z = Vector512<float32>.Zero
+        a0 <- Vector512.Max(a0, z); a1 <- Vector512.Max(a1, z)
+        b0 <- Vector512.Max(b0, z); b1 <- Vector512.Max(b1, z)
+        c0 <- Vector512.Max(c0, z); c1 <- Vector512.Max(c1, z)
+        d0 <- Vector512.Max(d0, z); d1 <- Vector512.Max(d1, z)
+    Vector512.Store(a0, out)
+    Vector512.Store(a1, NativePtr.add out 16)
+    let ob = NativePtr.add out outStride
+    Vector512.Store(b0, ob)
+    Vector512.Store(b1, NativePtr.add ob 16)
+    let oc = NativePtr.add ob outStride
+    Vector512.Store(c0, oc)
+    Vector512.Store(c1, NativePtr.add oc 16)
+    let od = NativePtr.add oc outStride
+    Vector512.Store(d0, od)
+    Vector512.Store(d1, NativePtr.add od 16)
+
 /// The same sums one column at a time (the scalar path): identical bits to the vector path.
 let private rowSegmentScalar (g: Conv2dGeometry) (planes: nativeptr<float32>) (hp: int) (wp: int)
                              (w: nativeptr<float32>) (k: int) (oh: int) (col0: int) (b: float32) (relu: bool) (out: nativeptr<float32>) =
@@ -97,17 +155,35 @@ let forward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] o
     let wp = max wp0 (segments * 32 + g.KW - 1)
     let p = g.OH * g.OW
     let biasArr = defaultArg bias [||]
-    let scalar = simdPath () = Scalar
+    let path = simdPath ()
+    let scalar = path = Scalar
+    // Vector512: channels four at a time (the rest one by one below)
+    let quads = if path = V512 then g.K / 4 else 0
     use px = fixed x
     use pw = fixed w
     use py = fixed y
-    parallelForWithScratch g.N worthParallel (g.C * hp * wp + 32) (fun scratch n ->
+    parallelForWithScratch g.N worthParallel (g.C * hp * wp + 4 * 32 + 4) (fun scratch n ->
         use ps = fixed scratch
         let planes = ps
         let tile = NativePtr.add ps (g.C * hp * wp)
+        let biases = NativePtr.add tile (4 * 32)
         pad g (NativePtr.add px (n * g.C * g.H * g.W)) planes hp wp
         let imageEnd = (n + 1) * g.K * p
-        for k in 0 .. g.K - 1 do
+        for q in 0 .. quads - 1 do
+            let k = 4 * q
+            for i in 0 .. 3 do NativePtr.set biases i (if bias.IsSome then biasArr.[k + i] else 0.0f)
+            for oh in 0 .. g.OH - 1 do
+                let rowStart = (n * g.K + k) * p + oh * g.OW
+                for s in 0 .. segments - 1 do
+                    let col0 = s * 32
+                    // A short segment may run on into its channel's next rows, written later, as long
+                    // as it stays in its plane (the next plane of the four is already written).
+                    if col0 + 32 <= g.OW || oh * g.OW + col0 + 32 <= p then
+                        rowSegment512x4 g planes hp wp pw k oh col0 biases relu (NativePtr.add py (rowStart + col0)) p
+                    else
+                        rowSegment512x4 g planes hp wp pw k oh col0 biases relu tile 32
+                        for i in 0 .. 3 do Pack.copyRun (NativePtr.add tile (32 * i)) (NativePtr.add py (rowStart + i * p + col0)) (g.OW - col0)
+        for k in 4 * quads .. g.K - 1 do
             let b = if bias.IsSome then biasArr.[k] else 0.0f
             for oh in 0 .. g.OH - 1 do
                 let rowStart = (n * g.K + k) * p + oh * g.OW
