@@ -310,7 +310,8 @@ let run (argv: string[]) =
           // reads dy and the argmax, writes dx
           row "maxpool1 backward" (Bytes (4.0 * float p1in.Length + 8.0 * float p1dy.Length)) (fun () -> Pool.maxPool2dBackward pool1 p1arg p1dy) None
           row "maxpool2 forward (11->5)" (Bytes (4.0 * float dy2.Length + 8.0 * float (128 * 64 * 25))) (fun () -> Pool.maxPool2dForward pool2 dy2) None
-          row "relu1 backward (conv1 output)" (Bytes (12.0 * float dy1.Length)) (fun () -> Elementwise.reluBackward dy1 dy1) None ]
+          // the step applies the ReLU after the pooling (Model.apply), so its gradient runs on the pooled output
+          row "relu1 backward (pool1 output)" (Bytes (12.0 * float p1dy.Length)) (fun () -> Elementwise.reluBackward p1dy p1dy) None ]
     let total = rows |> List.sumBy (fun r -> r.Ms)
     printfn "sum of the rows above (about the kernel part of one seed training step): %.2f ms" total
     let find i = rows.[i]
