@@ -194,6 +194,27 @@ let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float3
         Vector512.Store(c50, NativePtr.add dst (5 * ld))
         Vector512.Store(c51, NativePtr.add dst (5 * ld + 16))
 
+/// Lane numbers 0..15, for the edge masks.
+let private laneIndex = Vector512.Create<int>(Array.init 16 id)
+
+/// mergeTile for a 6×32 stack tile on AVX-512: each row's two halves with masked loads and stores
+/// (the same additions; an edge tile was a scalar loop of up to 192 elements).
+let private mergeTile512 (t: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
+    let low = Vector512.GreaterThan(Vector512.Create(min cols 16), laneIndex).AsSingle()
+    let high = Vector512.GreaterThan(Vector512.Create(cols - 16), laneIndex).AsSingle()
+    for i in 0 .. rows - 1 do
+        let ti = NativePtr.add t (i * 32)
+        let ci = NativePtr.add c (i * ldc)
+        let ci16 = NativePtr.add ci 16
+        let t0 = Vector512.Load ti
+        let t1 = Vector512.Load(NativePtr.add ti 16)
+        if accumulate then
+            X86.Avx512F.MaskStore(ci, low, X86.Avx512F.MaskLoad(ci, low, Vector512<float32>.Zero) + t0)
+            if cols > 16 then X86.Avx512F.MaskStore(ci16, high, X86.Avx512F.MaskLoad(ci16, high, Vector512<float32>.Zero) + t1)
+        else
+            X86.Avx512F.MaskStore(ci, low, t0)
+            if cols > 16 then X86.Avx512F.MaskStore(ci16, high, t1)
+
 /// C tile (rows×cols within 6×32, row stride ldc) (+)= A strip · B strip; edge tiles go
 /// through a stack tile.
 let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
@@ -201,7 +222,8 @@ let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
     else
         let t = NativePtr.stackalloc<float32> 192
         fullTile512 kc pa pb t 32 false
-        mergeTile t 32 c ldc rows cols accumulate
+        if X86.Avx512F.IsSupported then mergeTile512 t c ldc rows cols accumulate
+        else mergeTile t 32 c ldc rows cols accumulate
 
 /// The portable fallback with the Vector256 tile shape (6×16) and the same FMA order.
 let tileScalar (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
