@@ -305,6 +305,12 @@ module Layer =
         | Some t -> t
         | None -> Fail.value "layer parameters have no '%s'" n
 
+    /// A convolution without its activation followed by a max pooling, as one op (Nn.conv2dMaxPool),
+    /// given the convolution's parameter branch.
+    let applyConvMaxPool (c: ConvSpec) (pool: PoolSpec) (p: ParamTree) (x: Tensor) : Tensor =
+        let pad = match c.Padding with Padding.Valid -> Nn.Valid | Padding.Same -> Nn.Same
+        Nn.conv2dMaxPool c.Strides pad pool.PoolSize pool.PoolStrides x (required p "kernel") (find p "bias")
+
     /// The layer's forward pass on a batch (NCHW images or [N, features]), given its own parameter
     /// branch, the mode and a generator (used by dropout only).
     let apply (spec: LayerSpec) (p: ParamTree) (mode: Mode) (rng: Rng) (x: Tensor) : Tensor =

@@ -105,6 +105,35 @@ let maxPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =
     let y, arg = Pool.maxPool2dForward g x.Data
     Autodiff.record [| g.N; g.C; g.OH; g.OW |] y [| x |] (fun dy -> [| Pool.maxPool2dBackward g arg dy |])
 
+/// conv2d (no activation) followed by max pooling, recorded as one op: the convolution's output
+/// lives only in scratch while it is pooled, and the backward pass takes the bias gradient from
+/// plane sums the pooling's backward takes while each plane is in cache, instead of a pass over
+/// the whole convolution gradient. Values and gradients are the bits of conv2d then maxPool2d.
+let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (poolStride: int * int) (x: Tensor) (w: Tensor) (b: Tensor option) =
+    let g = Shape.conv2d x.Dims w.Dims stride (resolvePadding x w stride padding)
+    checkBias "conv2d" g.K b
+    let pg = Shape.pool2d "max_pool2d" [| g.N; g.K; g.OH; g.OW |] pool poolStride
+    let convLength = g.N * g.K * g.OH * g.OW
+    let pooled, arg =
+        let y = Setup.Scratch.rent (max 1 convLength)
+        try
+            Conv.conv2dForwardInto false true g x.Data w.Data (b |> Option.map (fun b -> b.Data)) y
+            Pool.maxPool2dForward pg y
+        finally Setup.Scratch.give y
+    let inputs = match b with Some b -> [| x; w; b |] | None -> [| x; w |]
+    let needs = inputs |> Array.map Autodiff.needsGrad
+    Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] pooled inputs (fun dyPooled ->
+        let dy = Setup.Scratch.rent (max 1 convLength)
+        let sums = Setup.Scratch.rent (max 1 (g.N * g.K))
+        try
+            Pool.maxPool2dBackwardWithSums pg arg dyPooled dy sums
+            [| gradIf needs.[0] (fun () -> Conv.conv2dBackwardInput g dy w.Data)
+               gradIf needs.[1] (fun () -> Conv.conv2dBackwardWeight g x.Data dy)
+               if inputs.Length = 3 then gradIf needs.[2] (fun () -> Conv.biasBackwardFromPlaneSums g.N g.K sums) |]
+        finally
+            Setup.Scratch.give dy
+            Setup.Scratch.give sums)
+
 /// Average pooling over kernel windows moved by stride (no padding, floor mode).
 let avgPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =
     let g = Shape.pool2d "avg_pool2d" x.Dims kernel stride

@@ -68,7 +68,9 @@ let tests =
 
         testCase "a ReLU convolution before max pooling pools first and gives the layer-by-layer bits, forward and gradients" <| fun () ->
             // apply pools before the ReLU (it commutes with max); applyWithActivations runs each layer as written
-            for arch in [ Zoo.seedCnn; conv2d 4 3 relu --> maxPool 2 --> conv2d 3 3 relu --> maxPool 2 --> flatten --> dense 2 linear ] do
+            for arch in [ Zoo.seedCnn
+                          conv2d 4 3 relu --> maxPool 2 --> conv2d 3 3 relu --> maxPool 2 --> flatten --> dense 2 linear
+                          conv2d 3 3 relu --> maxPool 3 --> flatten --> dense 2 linear ] do  // a 3x3 pool: the general backward
                 let model = build Zoo.mnistInput arch
                 let x = randomInput (Rng.create 3L) [| 5; 1; 28; 28 |] |> fun t -> Ops.addScalar -0.5f t
                 let weights = Rng.uniform -1.0f 1.0f (5 * model.OutputShape.[0]) (Rng.create 4L) |> Tensor.ofArray [| 5; model.OutputShape.[0] |]

@@ -284,3 +284,12 @@ let biasBackward (n: int) (k: int) (p: int) (dy: float32[]) : float32[] =
             s <- s + Reduce.sum (System.ReadOnlySpan<float32>(dy, off, p))
         db.[c] <- s)
     db
+
+/// biasBackward from each (image, channel) plane's Reduce.sum, already taken [N*K]: the same
+/// additions in the same order, so the same bits.
+let biasBackwardFromPlaneSums (n: int) (k: int) (planeSums: float32[]) : float32[] =
+    requireFits "bias gradient plane sums" planeSums 0 (n * k)
+    Array.init k (fun c ->
+        let mutable s = 0.0f
+        for i in 0 .. n - 1 do s <- s + planeSums.[i * k + c]
+        s)

@@ -223,13 +223,14 @@ let private maxBackwardPlane2x2 (g: Pool2dGeometry) (dyp: nativeptr<float32>) (a
     // an odd last row is in no window
     Pack.zeroRun (NativePtr.add dxp (2 * g.OH * g.W)) ((g.H - 2 * g.OH) * g.W)
 
-/// dx: each output's gradient goes to the input that was its maximum (argmax always lies in
-/// the output's own plane, so plane runs never collide).
-let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32[] =
+/// dx into `dx`: each output's gradient goes to the input that was its maximum (argmax always lies
+/// in the output's own plane, so plane runs never collide). When `planeSums` is given, each dx
+/// plane's Reduce.sum goes there too, taken while the plane is still in cache (what the bias
+/// gradient of a convolution before the pooling needs).
+let private maxBackwardInto (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) (dx: float32[]) (planeSums: float32[]) =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
     requireFits "maxpool output gradient" dy 0 (g.N * g.C * planeOut)
     if isNull arg || arg.Length < dy.Length then invalidArg "arg" "maxpool backward: argmax array is shorter than the output gradient"
-    let dx = uninitialized (g.N * g.C * planeIn)
     if dx.Length > 0 then
         use pdx = fixed dx
         use pdy = fixed dy
@@ -239,14 +240,29 @@ let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32
             if twoByTwo then
                 for pl in first .. last - 1 do
                     maxBackwardPlane2x2 g (NativePtr.add pdy (pl * planeOut)) (NativePtr.add pa (pl * planeOut)) (NativePtr.add pdx (pl * planeIn)) (pl * planeIn)
+                    if not (isNull planeSums) then planeSums.[pl] <- Reduce.sum (ReadOnlySpan<float32>(dx, pl * planeIn, planeIn))
             else
                 Pack.zeroRun (NativePtr.add pdx (first * planeIn)) ((last - first) * planeIn)
                 let lo, hi = first * planeIn, last * planeIn
                 for o in first * planeOut .. last * planeOut - 1 do
                     let i = NativePtr.get pa o
                     if i < lo || i >= hi then invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d lies outside its plane" i o)
-                    NativePtr.set pdx i (NativePtr.get pdx i + NativePtr.get pdy o))
+                    NativePtr.set pdx i (NativePtr.get pdx i + NativePtr.get pdy o)
+                if not (isNull planeSums) then
+                    for pl in first .. last - 1 do planeSums.[pl] <- Reduce.sum (ReadOnlySpan<float32>(dx, pl * planeIn, planeIn)))
+
+/// dx: each output's gradient goes to the input that was its maximum.
+let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32[] =
+    let dx = uninitialized (g.N * g.C * g.H * g.W)
+    maxBackwardInto g arg dy dx null
     dx
+
+/// maxPool2dBackward into a given dx (its first N*C*H*W elements), also writing each dx plane's
+/// Reduce.sum into planeSums [N*C].
+let maxPool2dBackwardWithSums (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) (dx: float32[]) (planeSums: float32[]) =
+    requireFits "maxpool input gradient" dx 0 (g.N * g.C * g.H * g.W)
+    requireFits "maxpool plane sums" planeSums 0 (g.N * g.C)
+    maxBackwardInto g arg dy dx planeSums
 
 let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
