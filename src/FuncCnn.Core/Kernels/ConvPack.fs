@@ -103,38 +103,6 @@ let pack (plan: Plan) (g: Conv2dGeometry) (image: nativeptr<float32>) (r0: int) 
         for p in 0 .. kc - 1 do
             Vector512.Store(halfRow half (NativePtr.add from (NativePtr.get taps p)), NativePtr.add d (p * StripWidth))
 
-/// Writes the transpose of the 16×16 tile at `tile` (row-major) to the first `rows` of 16 rows at
-/// dst (row stride ld): unpack pairs, then 64- and 128-bit lane shuffles.
-let private transpose16 (tile: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (rows: int) =
-    let r i = Vector512.Load(NativePtr.add tile (16 * i))
-    let inline pair (a: Vector512<float32>) (b: Vector512<float32>) = struct (Avx512F.UnpackLow(a, b), Avx512F.UnpackHigh(a, b))
-    let inline quad (a0: Vector512<float32>) (a1: Vector512<float32>) (b0: Vector512<float32>) (b1: Vector512<float32>) =
-        struct (Avx512F.Shuffle(a0, b0, 0x44uy), Avx512F.Shuffle(a0, b0, 0xEEuy), Avx512F.Shuffle(a1, b1, 0x44uy), Avx512F.Shuffle(a1, b1, 0xEEuy))
-    let struct (t0, t1) = pair (r 0) (r 1)
-    let struct (t2, t3) = pair (r 2) (r 3)
-    let struct (t4, t5) = pair (r 4) (r 5)
-    let struct (t6, t7) = pair (r 6) (r 7)
-    let struct (t8, t9) = pair (r 8) (r 9)
-    let struct (t10, t11) = pair (r 10) (r 11)
-    let struct (t12, t13) = pair (r 12) (r 13)
-    let struct (t14, t15) = pair (r 14) (r 15)
-    // u(4q+c): column c of each 4-column group, rows 4q .. 4q+3
-    let struct (u0, u1, u2, u3) = quad t0 t1 t2 t3
-    let struct (u4, u5, u6, u7) = quad t4 t5 t6 t7
-    let struct (u8, u9, u10, u11) = quad t8 t9 t10 t11
-    let struct (u12, u13, u14, u15) = quad t12 t13 t14 t15
-    let inline even (a: Vector512<float32>) (b: Vector512<float32>) = Avx512F.Shuffle4x128(a, b, 0x88uy)
-    let inline odd (a: Vector512<float32>) (b: Vector512<float32>) = Avx512F.Shuffle4x128(a, b, 0xDDuy)
-    let v0, v1, v2, v3 = even u0 u4, even u1 u5, even u2 u6, even u3 u7
-    let v4, v5, v6, v7 = odd u0 u4, odd u1 u5, odd u2 u6, odd u3 u7
-    let v8, v9, v10, v11 = even u8 u12, even u9 u13, even u10 u14, even u11 u15
-    let v12, v13, v14, v15 = odd u8 u12, odd u9 u13, odd u10 u14, odd u11 u15
-    let inline put (c: int) (v: Vector512<float32>) = if c < rows then Vector512.Store(v, NativePtr.add dst (c * ld))
-    put 0 (even v0 v8); put 1 (even v1 v9); put 2 (even v2 v10); put 3 (even v3 v11)
-    put 4 (even v4 v12); put 5 (even v5 v13); put 6 (even v6 v14); put 7 (even v7 v15)
-    put 8 (odd v0 v8); put 9 (odd v1 v9); put 10 (odd v2 v10); put 11 (odd v3 v11)
-    put 12 (odd v4 v12); put 13 (odd v5 v13); put 14 (odd v6 v14); put 15 (odd v7 v15)
-
 /// The weight gradient's B for one image, whose positions form a single k block: the im2col
 /// matrix transposed (k = positions, columns = taps) in 32-tap strips,
 /// dst[s*P*32 + q*32 + jj] = image value of tap s*32+jj at position q (zero past the last tap).
@@ -160,7 +128,7 @@ let packTransposed (plan: Plan) (g: Conv2dGeometry) (image: nativeptr<float32>) 
             for i in 0 .. 15 do
                 let v = if i < count then halfRow half (NativePtr.add from (NativePtr.get offsets i)) else Vector512<float32>.Zero
                 Vector512.Store(v, NativePtr.add tile (16 * i))
-            transpose16 tile (NativePtr.add strip (16 * h * StripWidth)) StripWidth (min 16 (positions - 16 * h))
+            Pack.transpose16 tile (NativePtr.add strip (16 * h * StripWidth)) StripWidth (min 16 (positions - 16 * h))
 
 /// pack on arrays: rows [r0, r0+kc) of the image starting at x[offset] into dst (for tests).
 let packArray (plan: Plan) (g: Conv2dGeometry) (x: float32[]) (offset: int) (r0: int) (kc: int) (dst: float32[]) =

@@ -14,15 +14,70 @@ open System.Runtime.Intrinsics.X86
 open Microsoft.FSharp.NativeInterop
 open FuncCnn.Core.Kernels.Setup
 
+/// Writes the transpose of the 16×16 tile at `tile` (row-major) to the first `rows` of 16 rows at
+/// dst (row stride ld): unpack pairs, then 64- and 128-bit lane shuffles.
+let transpose16 (tile: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (rows: int) =
+    let r i = Vector512.Load(NativePtr.add tile (16 * i))
+    let inline pair (a: Vector512<float32>) (b: Vector512<float32>) = struct (Avx512F.UnpackLow(a, b), Avx512F.UnpackHigh(a, b))
+    let inline quad (a0: Vector512<float32>) (a1: Vector512<float32>) (b0: Vector512<float32>) (b1: Vector512<float32>) =
+        struct (Avx512F.Shuffle(a0, b0, 0x44uy), Avx512F.Shuffle(a0, b0, 0xEEuy), Avx512F.Shuffle(a1, b1, 0x44uy), Avx512F.Shuffle(a1, b1, 0xEEuy))
+    let struct (t0, t1) = pair (r 0) (r 1)
+    let struct (t2, t3) = pair (r 2) (r 3)
+    let struct (t4, t5) = pair (r 4) (r 5)
+    let struct (t6, t7) = pair (r 6) (r 7)
+    let struct (t8, t9) = pair (r 8) (r 9)
+    let struct (t10, t11) = pair (r 10) (r 11)
+    let struct (t12, t13) = pair (r 12) (r 13)
+    let struct (t14, t15) = pair (r 14) (r 15)
+    // u(4q+c): column c of each 4-column group, rows 4q .. 4q+3
+    let struct (u0, u1, u2, u3) = quad t0 t1 t2 t3
+    let struct (u4, u5, u6, u7) = quad t4 t5 t6 t7
+    let struct (u8, u9, u10, u11) = quad t8 t9 t10 t11
+    let struct (u12, u13, u14, u15) = quad t12 t13 t14 t15
+    let inline even (a: Vector512<float32>) (b: Vector512<float32>) = Avx512F.Shuffle4x128(a, b, 0x88uy)
+    let inline odd (a: Vector512<float32>) (b: Vector512<float32>) = Avx512F.Shuffle4x128(a, b, 0xDDuy)
+    let v0, v1, v2, v3 = even u0 u4, even u1 u5, even u2 u6, even u3 u7
+    let v4, v5, v6, v7 = odd u0 u4, odd u1 u5, odd u2 u6, odd u3 u7
+    let v8, v9, v10, v11 = even u8 u12, even u9 u13, even u10 u14, even u11 u15
+    let v12, v13, v14, v15 = odd u8 u12, odd u9 u13, odd u10 u14, odd u11 u15
+    let inline put (c: int) (v: Vector512<float32>) = if c < rows then Vector512.Store(v, NativePtr.add dst (c * ld))
+    put 0 (even v0 v8); put 1 (even v1 v9); put 2 (even v2 v10); put 3 (even v3 v11)
+    put 4 (even v4 v12); put 5 (even v5 v13); put 6 (even v6 v14); put 7 (even v7 v15)
+    put 8 (odd v0 v8); put 9 (odd v1 v9); put 10 (odd v2 v10); put 11 (odd v3 v11)
+    put 12 (odd v4 v12); put 13 (odd v5 v13); put 14 (odd v6 v14); put 15 (odd v7 v15)
+
+/// Lane numbers 0..15, for tail masks.
+let private laneIndex = Vector512.Create<int>(Array.init 16 id)
+
+/// All ones in lanes [0, count), zero above: a masked load or store touches only those lanes.
+let inline private tailMask (count: int) = Vector512.GreaterThan(Vector512.Create count, laneIndex).AsSingle()
+
 /// op(A) rows [0, rows) × k-columns [0, kc) into MR-row strips: strip s holds, for each p, the MR
 /// values of rows s*MR .. s*MR+MR-1 side by side (rows past `rows` are zero).
 let packA (src: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (kc: int) (dst: nativeptr<float32>) =
     let strips = (rows + MR - 1) / MR
+    let tile = NativePtr.stackalloc<float32> 256
+    let turned = NativePtr.stackalloc<float32> 256
     for s in 0 .. strips - 1 do
         let d = NativePtr.add dst (s * kc * MR)
         let i0 = s * MR
         let valid = min MR (rows - i0)
-        if cs = 1 then
+        if cs = 1 && Avx512F.IsSupported then
+            // 16 k at a time: the strip's rows into a tile, one register transpose, then MR floats
+            // per k (the transposed rows' lanes past MR are never stored; rows past `valid` are zero)
+            let strip = tailMask MR
+            let mutable p0 = 0
+            while p0 < kc do
+                let count = min 16 (kc - p0)
+                let lanes = tailMask count
+                for ii in 0 .. MR - 1 do
+                    let v = if ii < valid then Avx512F.MaskLoad(NativePtr.add src ((i0 + ii) * rs + p0), lanes, Vector512<float32>.Zero) else Vector512<float32>.Zero
+                    Vector512.Store(v, NativePtr.add tile (16 * ii))
+                transpose16 tile turned 16 count
+                for j in 0 .. count - 1 do
+                    Avx512F.MaskStore(NativePtr.add d ((p0 + j) * MR), strip, Vector512.Load(NativePtr.add turned (16 * j)))
+                p0 <- p0 + 16
+        elif cs = 1 then
             // Each row is contiguous in k: read along it, write every MR-th slot.
             for ii in 0 .. valid - 1 do
                 let row = NativePtr.add src ((i0 + ii) * rs)
@@ -34,9 +89,10 @@ let packA (src: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (kc: int) (d
                 let dp = NativePtr.add d (p * MR)
                 for ii in 0 .. valid - 1 do
                     NativePtr.set dp ii (NativePtr.get col (ii * rs))
-        for ii in valid .. MR - 1 do
-            for p in 0 .. kc - 1 do
-                NativePtr.set d (p * MR + ii) 0.0f
+        if not (cs = 1 && Avx512F.IsSupported) then
+            for ii in valid .. MR - 1 do
+                for p in 0 .. kc - 1 do
+                    NativePtr.set d (p * MR + ii) 0.0f
 
 /// Transposes an 8×8 block: row t of the result is column t of the input.
 let inline private transpose8x8 (r0: Vector256<float32>) (r1: Vector256<float32>) (r2: Vector256<float32>) (r3: Vector256<float32>)
