@@ -144,9 +144,9 @@ let conv2dForwardInto (relu: bool) (mayParallelize: bool) (g: Conv2dGeometry) (x
         withScratch (blocks * Gemm.packedLength g.K MR kcMax) (fun packedW ->
             use pw = fixed packedW
             let wBlock = packWholeA pwSrc kk 1 g.K kk pw
-            parallelForWithScratch g.N split (colsLength + Gemm.packedLength p nr kcMax) (fun scratch n ->
+            parallelForWithScratch g.N split (colsLength + Gemm.packedLength p nr kcMax + Setup.AlignSlack) (fun scratch n ->
                 use cols = fixed scratch
-                let packedB = NativePtr.add cols colsLength
+                let packedB = Setup.align64 (NativePtr.add cols colsLength)
                 let yn = NativePtr.add py (n * g.K * p)
                 let xn = NativePtr.add px (n * g.C * g.H * g.W)
                 if direct.IsNone then im2col g xn cols
@@ -195,9 +195,9 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
             use pw = fixed packedWt
             // op(A) = wᵀ: element (i, k) of the kk×K view is w[k*kk + i].
             let wBlock = packWholeA pwSrc 1 kk kk g.K pw
-            parallelForWithScratch g.N (worthParallel g) (colsLength + Gemm.packedLength p nr kcMax) (fun scratch n ->
+            parallelForWithScratch g.N (worthParallel g) (colsLength + Gemm.packedLength p nr kcMax + Setup.AlignSlack) (fun scratch n ->
                 use cols = fixed scratch
-                let packedB = NativePtr.add cols colsLength
+                let packedB = Setup.align64 (NativePtr.add cols colsLength)
                 let dyn = NativePtr.add pdy (n * g.K * p)
                 let dxn = NativePtr.add pdx (n * imageLength)
                 if kk > 0 && p > 0 then
@@ -242,10 +242,10 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
         use pdy = fixed dy
         withScratch (groups * dwLength) (fun partials ->
             use pPartials = fixed partials
-            parallelForWithScratch groups (worthParallel g) (colsLength + packedALength + Gemm.packedLength cols nr kcMax) (fun scratch group ->
+            parallelForWithScratch groups (worthParallel g) (colsLength + packedALength + Gemm.packedLength cols nr kcMax + Setup.AlignSlack) (fun scratch group ->
                 use pcols = fixed scratch
                 let packedA = NativePtr.add pcols colsLength
-                let packedB = NativePtr.add packedA packedALength
+                let packedB = Setup.align64 (NativePtr.add packedA packedALength)
                 let partial = NativePtr.add pPartials (group * dwLength)
                 let first, last = group * g.N / groups, (group + 1) * g.N / groups
                 for n in first .. last - 1 do

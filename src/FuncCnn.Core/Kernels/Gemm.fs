@@ -75,8 +75,9 @@ let gemmStrided (m: int) (n: int) (k: int)
             let mTasks = (m + MC - 1) / MC
             let nTasks = (n + NC - 1) / NC
             let worthIt = int64 m * int64 n * int64 k >= ParallelThreshold
-            withScratch (packedLength n nr kcMax) (fun packedB ->
-                use pb = fixed packedB
+            withScratch (packedLength n nr kcMax + AlignSlack) (fun packedB ->
+                use pinned = fixed packedB
+                let pb = align64 pinned
                 for kb in 0 .. blocks - 1 do
                     let p0 = kb * kcMax
                     let kc = min kcMax (k - p0)

@@ -63,6 +63,16 @@ let nrOf (path: SimdPath) = match path with V512 -> 32 | V256 | Scalar -> 16
 
 let internal roundUp (x: int) (m: int) = (x + m - 1) / m * m
 
+/// Floats a scratch buffer needs beyond its contents so that a panel in it can start on a 64-byte line.
+[<Literal>]
+let AlignSlack = 16
+
+/// The first 64-byte boundary at or after p: the packed B panel the micro-kernel streams through
+/// then never has a vector load (or a packing store) split across two cache lines.
+let internal align64 (p: nativeptr<float32>) : nativeptr<float32> =
+    let address = NativePtr.toNativeInt p
+    NativePtr.ofNativeInt ((address + 63n) &&& ~~~63n)
+
 /// Scratch arrays the kernels borrow for one call (packed panels, im2col columns, partial sums),
 /// kept by exact length between calls. ArrayPool<T>.Shared served these badly from Parallel.For
 /// workers (about 1 MB of fresh arrays per convolution call, measured with bench profile).
