@@ -29,7 +29,16 @@ let ensureTorch () =
     | 0, _ -> ()
     | _ ->
         eprintfn "compare: /usr/bin/python3 cannot import torch; installing Debian's python3-torch with apt-get"
-        let code, out = exec "apt-get" [ "install"; "-y"; "python3-torch" ]
+        let install () = exec "apt-get" [ "install"; "-y"; "python3-torch" ]
+        let code, out =
+            match install () with
+            | 0, out -> 0, out
+            | _ ->
+                // a fresh machine's package lists are empty ("Unable to locate package"): update once, then retry
+                eprintfn "compare: apt-get install failed; running apt-get update and trying again"
+                match exec "apt-get" [ "update" ] with
+                | 0, _ -> install ()
+                | failed -> failed
         if code <> 0 then failwithf "compare: apt-get install python3-torch failed (%d): %s" code out
 
 /// Looks for a file upwards from the current folder and from the executable.
