@@ -1,5 +1,6 @@
-/// 2-D convolution (cross-correlation) kernels over NCHW float32 arrays: im2col into a per-thread
-/// scratch buffer, then the packed GEMM macro-kernel, with the weight packed once per call.
+/// 2-D convolution (cross-correlation) kernels over NCHW float32 arrays: the packed GEMM
+/// macro-kernel with the weight packed once per call, and the image packed straight into the
+/// GEMM's panels on AVX-512 where ConvPack applies (else im2col into a per-thread scratch buffer).
 /// Images are independent in forward and backward-input, so threads take whole images; the
 /// weight gradient sums over the batch in a fixed partition (groups of images chosen from N
 /// alone), each group into its own partial, the partials added in group order: the bits never
