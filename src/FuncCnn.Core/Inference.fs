@@ -72,42 +72,9 @@ let private conv (c: ConvSpec) (p: ParamTree) (inShape: int[]) (outShape: int[])
     let run = Map(fun n src dst -> Conv.conv2dForwardInto relu false (geometry n) src w.Data bias dst)
     if relu then [ run ] else [ run; activation c.Activation outShape ]
 
-/// The larger of two values, NaN winning (the pooling kernel's rule).
-let inline private maxNaN (m: float32) (v: float32) = if v > m || Single.IsNaN v then v else m
-
-/// Max pooling without the argmax the backward pass needs: the largest value of each window (NaN wins).
-/// The common 2x2 window with stride 2 reads its four values directly; other windows loop over them.
+/// Max pooling without the argmax the backward pass needs: Pool's kernel, on this worker's core.
 let private maxPool (s: PoolSpec) (inShape: int[]) : Step =
-    let g = Shape.pool2d "max_pool2d" (Array.append [| 1 |] inShape) s.PoolSize s.PoolStrides
-    let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    let twoByTwo = g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
-    let plane (src: nativeptr<float32>) (dst: nativeptr<float32>) (rowMax: float32[]) =
-        if twoByTwo then
-            for oh in 0 .. g.OH - 1 do
-                let r0 = NativePtr.add src (2 * oh * g.W)
-                let r1 = NativePtr.add r0 g.W
-                let d = NativePtr.add dst (oh * g.OW)
-                // the two rows' larger values in one vectorised pass (NaN wins), then the column pairs
-                TensorPrimitives.Max(ReadOnlySpan<float32>(NativePtr.toVoidPtr r0, g.W), ReadOnlySpan<float32>(NativePtr.toVoidPtr r1, g.W), Span<float32>(rowMax, 0, g.W))
-                for ow in 0 .. g.OW - 1 do
-                    NativePtr.set d ow (maxNaN rowMax.[2 * ow] rowMax.[2 * ow + 1])
-        else
-            for oh in 0 .. g.OH - 1 do
-                for ow in 0 .. g.OW - 1 do
-                    let origin = NativePtr.add src (oh * g.SH * g.W + ow * g.SW)
-                    let mutable m = NativePtr.read origin
-                    for ki in 0 .. g.KH - 1 do
-                        for kj in 0 .. g.KW - 1 do
-                            m <- maxNaN m (NativePtr.get origin (ki * g.W + kj))
-                    NativePtr.set dst (oh * g.OW + ow) m
-    Map(fun n src dst ->
-        let rowMax = ArrayPool<float32>.Shared.Rent g.W
-        try
-            use px = fixed src
-            use py = fixed dst
-            for pl in 0 .. n * g.C - 1 do
-                plane (NativePtr.add px (pl * planeIn)) (NativePtr.add py (pl * planeOut)) rowMax
-        finally ArrayPool<float32>.Shared.Return rowMax)
+    Map(fun n src dst -> Pool.maxPool2dValuesInto (Shape.pool2d "max_pool2d" (Array.append [| n |] inShape) s.PoolSize s.PoolStrides) src dst)
 
 let private dense (d: DenseSpec) (p: ParamTree) (inShape: int[]) (outShape: int[]) : Step list =
     let w = (tensorOf p "kernel").Value

@@ -102,8 +102,12 @@ let convTranspose2d (stride: int * int) (padding: ConvTransposePadding) (x: Tens
 /// Max pooling over kernel windows moved by stride (no padding, floor mode).
 let maxPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =
     let g = Shape.pool2d "max_pool2d" x.Dims kernel stride
-    let y, arg = Pool.maxPool2dForward g x.Data
-    Autodiff.record [| g.N; g.C; g.OH; g.OW |] y [| x |] (fun dy -> [| Pool.maxPool2dBackward g arg dy |])
+    if not (Autodiff.needsGrad x) then
+        // nothing will go backward through this (prediction, evaluation): no argmax
+        Autodiff.record [| g.N; g.C; g.OH; g.OW |] (Pool.maxPool2dForwardValues g x.Data) [| x |] (fun _ -> [| null |])
+    else
+        let y, arg = Pool.maxPool2dForward g x.Data
+        Autodiff.record [| g.N; g.C; g.OH; g.OW |] y [| x |] (fun dy -> [| Pool.maxPool2dBackward g arg dy |])
 
 /// conv2d (no activation) followed by max pooling, recorded as one op: the convolution's output
 /// lives only in scratch while it is pooled, and the backward pass takes the bias gradient from
@@ -114,14 +118,15 @@ let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (
     checkBias "conv2d" g.K b
     let pg = Shape.pool2d "max_pool2d" [| g.N; g.K; g.OH; g.OW |] pool poolStride
     let convLength = g.N * g.K * g.OH * g.OW
+    let inputs = match b with Some b -> [| x; w; b |] | None -> [| x; w |]
+    let needs = inputs |> Array.map Autodiff.needsGrad
     let pooled, arg =
         let y = Setup.Scratch.rent (max 1 convLength)
         try
             Conv.conv2dForwardInto false true g x.Data w.Data (b |> Option.map (fun b -> b.Data)) y
-            Pool.maxPool2dForward pg y
+            // the argmax only where a gradient will flow back through the pooling
+            if Array.exists id needs then Pool.maxPool2dForward pg y else Pool.maxPool2dForwardValues pg y, null
         finally Setup.Scratch.give y
-    let inputs = match b with Some b -> [| x; w; b |] | None -> [| x; w |]
-    let needs = inputs |> Array.map Autodiff.needsGrad
     Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] pooled inputs (fun dyPooled ->
         let dy = Setup.Scratch.rent (max 1 convLength)
         let sums = Setup.Scratch.rent (max 1 (g.N * g.K))

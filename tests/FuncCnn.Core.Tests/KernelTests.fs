@@ -360,6 +360,11 @@ let tests =
                                 avgDxExpected.[i] <- avgDxExpected.[i] + dy.[o] * scale
                             avgExpected.[o] <- s * scale
                 assertBitwise "maxPool backward" dxExpected (Pool.maxPool2dBackward g arg dy)
+                // without the argmax (prediction): the same values, on all cores and on the calling thread
+                assertBitwise "maxPool values only" y (Pool.maxPool2dForwardValues g x)
+                let into = Array.create (y.Length + 3) nanf
+                Pool.maxPool2dValuesInto g x into
+                assertBitwise "maxPool values into" y (Array.sub into 0 y.Length)
                 let sums = Array.create y.Length 10.0
                 assertClose "avgPool forward" (Array.map float avgExpected) sums (Pool.avgPool2dForward g x)
                 assertClose "avgPool backward" (Array.map float avgDxExpected) (Array.create x.Length 10.0) (Pool.avgPool2dBackward g dy))

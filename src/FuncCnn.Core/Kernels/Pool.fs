@@ -42,7 +42,7 @@ let private maxPlaneScalar (g: Pool2dGeometry) (xin: nativeptr<float32>) (yo: na
                         bi <- row + kj
             let o = oh * g.OW + ow
             NativePtr.set yo o best
-            NativePtr.set ao o (baseIndex + bi)
+            if not (NativePtr.isNullPtr ao) then NativePtr.set ao o (baseIndex + bi)
 
 /// Window origins (offset within a plane) of every output of a plane, padded to a multiple of 8
 /// with the last origin so whole vectors can always be gathered.
@@ -74,15 +74,16 @@ let private maxPlaneGather (g: Pool2dGeometry) (origins: nativeptr<int>) (xin: n
                 best <- Vector256.ConditionalSelect(take, v, best)
                 bi <- Vector256.ConditionalSelect(take.AsInt32(), idx, bi)
         let arg = bi + baseVec
+        let withArg = not (NativePtr.isNullPtr ao)
         if o + 8 <= planeOut then
             Vector256.Store(best, NativePtr.add yo o)
-            Vector256.Store(arg, NativePtr.add ao o)
+            if withArg then Vector256.Store(arg, NativePtr.add ao o)
         else
             Vector256.Store(best, tail)
             Vector256.Store(arg, tailArg)
             for t in 0 .. planeOut - o - 1 do
                 NativePtr.set yo (o + t) (NativePtr.get tail t)
-                NativePtr.set ao (o + t) (NativePtr.get tailArg t)
+                if withArg then NativePtr.set ao (o + t) (NativePtr.get tailArg t)
         o <- o + 8
 
 /// The even and the odd elements of 16 consecutive floats (two vectors), each in order.
@@ -98,6 +99,7 @@ let inline private deinterleave (lo: Vector256<float32>) (hi: Vector256<float32>
 /// `readable` is how many floats may be read from xin (the vector loads run past a row's end
 /// into the next row, never past the array).
 let private maxPlane2x2 (g: Pool2dGeometry) (xin: nativeptr<float32>) (readable: int) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
+    let withArg = not (NativePtr.isNullPtr ao)
     let tail = NativePtr.stackalloc<float32> 8
     let tailArg = NativePtr.stackalloc<int> 8
     let lanes2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14)
@@ -112,30 +114,28 @@ let private maxPlane2x2 (g: Pool2dGeometry) (xin: nativeptr<float32>) (readable:
             if r1 + c + 16 <= readable then
                 let struct (a, b) = deinterleave (Vector256.Load(NativePtr.add xin (r0 + c))) (Vector256.Load(NativePtr.add xin (r0 + c + 8)))
                 let struct (cc, d) = deinterleave (Vector256.Load(NativePtr.add xin (r1 + c))) (Vector256.Load(NativePtr.add xin (r1 + c + 8)))
-                let ia = lanes2 + Vector256.Create(baseIndex + r0 + c)
-                let ic = lanes2 + Vector256.Create(baseIndex + r1 + c)
-                let one = Vector256.Create 1
-                let mutable best = a
-                let mutable bi = ia
-                let t = take b best
-                best <- Vector256.ConditionalSelect(t, b, best)
-                bi <- Vector256.ConditionalSelect(t.AsInt32(), ia + one, bi)
-                let t = take cc best
-                best <- Vector256.ConditionalSelect(t, cc, best)
-                bi <- Vector256.ConditionalSelect(t.AsInt32(), ic, bi)
-                let t = take d best
-                best <- Vector256.ConditionalSelect(t, d, best)
-                bi <- Vector256.ConditionalSelect(t.AsInt32(), ic + one, bi)
+                let t1 = take b a
+                let best = Vector256.ConditionalSelect(t1, b, a)
+                let t2 = take cc best
+                let best = Vector256.ConditionalSelect(t2, cc, best)
+                let t3 = take d best
+                let best = Vector256.ConditionalSelect(t3, d, best)
                 let o = oh * g.OW + ow
-                if ow + 8 <= g.OW then
-                    Vector256.Store(best, NativePtr.add yo o)
-                    Vector256.Store(bi, NativePtr.add ao o)
-                else
-                    Vector256.Store(best, tail)
-                    Vector256.Store(bi, tailArg)
+                let whole = ow + 8 <= g.OW
+                Vector256.Store(best, if whole then NativePtr.add yo o else tail)
+                if withArg then
+                    // the index of the tap each choice above took: a, b (a+1), c, or d (c+1)
+                    let ia = lanes2 + Vector256.Create(baseIndex + r0 + c)
+                    let ic = lanes2 + Vector256.Create(baseIndex + r1 + c)
+                    let one = Vector256.Create 1
+                    let bi = Vector256.ConditionalSelect(t1.AsInt32(), ia + one, ia)
+                    let bi = Vector256.ConditionalSelect(t2.AsInt32(), ic, bi)
+                    let bi = Vector256.ConditionalSelect(t3.AsInt32(), ic + one, bi)
+                    Vector256.Store(bi, if whole then NativePtr.add ao o else tailArg)
+                if not whole then
                     for t in 0 .. g.OW - ow - 1 do
                         NativePtr.set yo (o + t) (NativePtr.get tail t)
-                        NativePtr.set ao (o + t) (NativePtr.get tailArg t)
+                        if withArg then NativePtr.set ao (o + t) (NativePtr.get tailArg t)
                 ow <- ow + 8
             else
                 // the last few windows of the array: maxPlaneScalar's loop for one window
@@ -149,17 +149,17 @@ let private maxPlane2x2 (g: Pool2dGeometry) (xin: nativeptr<float32>) (readable:
                         bi <- idx
                 let o = oh * g.OW + ow
                 NativePtr.set yo o best
-                NativePtr.set ao o (baseIndex + bi)
+                if withArg then NativePtr.set ao o (baseIndex + bi)
                 ow <- ow + 1
 
-/// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties;
-/// a NaN wins, the last NaN of the window if several).
-let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
+/// Max pooling of x into y and, unless `arg` is null, the flat input index of each maximum; the
+/// planes split over threads when `split` (and big enough), else all on the calling thread.
+let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: int[]) (split: bool) =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
-    requireFits "maxpool input" x 0 (g.N * g.C * planeIn)
-    let y = uninitialized (g.N * g.C * planeOut)
-    let arg = uninitializedInts y.Length
-    if y.Length > 0 then
+    let planes = g.N * g.C
+    requireFits "maxpool input" x 0 (planes * planeIn)
+    requireFits "maxpool output" y 0 (planes * planeOut)
+    if planes * planeOut > 0 then
         let vector = Avx2.IsSupported && simdPath () <> Scalar
         let twoByTwo = vector && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
         let useGather = vector && not twoByTwo
@@ -168,15 +168,34 @@ let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
         use py = fixed y
         use pa = fixed arg
         use po = fixed origins
-        forPlaneRuns g (fun first last ->
+        let run first last =
             for pl in first .. last - 1 do
                 let xin = NativePtr.add px (pl * planeIn)
                 let yo = NativePtr.add py (pl * planeOut)
-                let ao = NativePtr.add pa (pl * planeOut)
+                let ao = if isNull arg then NativePtr.nullPtr else NativePtr.add pa (pl * planeOut)
                 if twoByTwo then maxPlane2x2 g xin (x.Length - pl * planeIn) yo ao (pl * planeIn)
                 elif useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
-                else maxPlaneScalar g xin yo ao (pl * planeIn))
+                else maxPlaneScalar g xin yo ao (pl * planeIn)
+        if split then forPlaneRuns g run else run 0 planes
+
+/// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties;
+/// a NaN wins, the last NaN of the window if several).
+let maxPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] * int[] =
+    let y = uninitialized (g.N * g.C * g.OH * g.OW)
+    let arg = uninitializedInts y.Length
+    maxPoolInto g x y arg true
     y, arg
+
+/// maxPool2dForward's y without the argmax, for passes that never go backward (prediction,
+/// evaluation): the same values, without computing and storing the indices.
+let maxPool2dForwardValues (g: Pool2dGeometry) (x: float32[]) : float32[] =
+    let y = uninitialized (g.N * g.C * g.OH * g.OW)
+    maxPoolInto g x y null true
+    y
+
+/// maxPool2dForwardValues into the first N*C*OH*OW elements of y, on the calling thread (for a
+/// caller that already runs one piece of work per core).
+let maxPool2dValuesInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) = maxPoolInto g x y null false
 
 /// dx of one plane of a 2x2 stride-2 max pool in one pass (AVX2): every dx element is written once,
 /// as 0 + dy of its window when it was the window's maximum, else 0, instead of zeroing the plane
