@@ -3,13 +3,11 @@
 /// worker rents once and reuses for all its chunks, and no autodiff records. A fresh multi-megabyte array per layer and batch (what
 /// the layer-by-layer forward pass allocates) costs more in page faults than the arithmetic done on it: on
 /// the 2-core machine this was measured on, touching a fresh 10.8 MB array took about as long as the seed CNN's
-/// second convolution on the images it holds. Convolutions (direct kernel or im2col + GEMM, the kernels the
-/// layers use), max pooling, dense layers and the activations run here; any other layer (average pooling,
+/// second convolution on the images it holds. Convolutions (direct kernel or GEMM, the kernels the
+/// layers use), max pooling (the kernel's values-only form), dense layers and the activations run here; any other layer (average pooling,
 /// transposed convolutions) runs through Layer.apply on the chunk, so every model gets the same results as
 /// Model.apply, to rounding.
 module FuncCnn.Core.Inference
-
-#nowarn "9" // native pointers into pinned arrays (the pooling loop)
 
 open System
 open System.Buffers
@@ -19,7 +17,6 @@ open FuncCnn
 open FuncCnn.Core
 open FuncCnn.Core.Nn
 open FuncCnn.Core.Kernels
-open Microsoft.FSharp.NativeInterop
 
 /// What one layer does to a chunk of n images: nothing (flatten, reshape, dropout in Eval), change the
 /// values in place (an activation), or read one buffer and write the other.
