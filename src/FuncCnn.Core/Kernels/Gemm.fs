@@ -75,22 +75,38 @@ let gemmStrided (m: int) (n: int) (k: int)
             let mTasks = (m + MC - 1) / MC
             let nTasks = (n + NC - 1) / NC
             let worthIt = int64 m * int64 n * int64 k >= ParallelThreshold
-            withScratch (packedLength n nr kcMax + AlignSlack) (fun packedB ->
-                use pinned = fixed packedB
-                let pb = align64 pinned
-                for kb in 0 .. blocks - 1 do
-                    let p0 = kb * kcMax
-                    let kc = min kcMax (k - p0)
-                    Pack.packB (NativePtr.add b (p0 * brs)) brs bcs kc n nr pb
-                    let acc = accumulate || kb > 0
-                    parallelForWithScratch (mTasks * nTasks) worthIt (packedLength MC MR kc) (fun packedA task ->
-                        use pa = fixed packedA
-                        let i0 = task / nTasks * MC
-                        let j0 = task % nTasks * NC
-                        let rows = min MC (m - i0)
-                        let cols = min NC (n - j0)
-                        Pack.packA (NativePtr.add a (i0 * ars + p0 * acs)) ars acs rows kc pa
-                        macroKernel path kc pa rows (NativePtr.add pb (j0 * kc)) cols (NativePtr.add c (i0 * ldc + j0)) ldc acc))
+            let blockLength = packedLength n nr kcMax
+            // One parallel region for the whole product when all of B packed fits in a few MB (each task
+            // then walks the k blocks itself, in the same order, so every element of C sees the same
+            // additions); a bigger B is packed and shared one k block at a time.
+            let allAtOnce = int64 blocks * int64 blockLength <= 1_048_576L
+            let blockTasks (pb: nativeptr<float32>) (kb: int) (packedA: float32[]) (task: int) =
+                use pa = fixed packedA
+                let p0 = kb * kcMax
+                let kc = min kcMax (k - p0)
+                let i0 = task / nTasks * MC
+                let j0 = task % nTasks * NC
+                let rows = min MC (m - i0)
+                let cols = min NC (n - j0)
+                Pack.packA (NativePtr.add a (i0 * ars + p0 * acs)) ars acs rows kc pa
+                macroKernel path kc pa rows (NativePtr.add pb (j0 * kc)) cols (NativePtr.add c (i0 * ldc + j0)) ldc (accumulate || kb > 0)
+            let packBlock (pb: nativeptr<float32>) (kb: int) =
+                let p0 = kb * kcMax
+                Pack.packB (NativePtr.add b (p0 * brs)) brs bcs (min kcMax (k - p0)) n nr pb
+            if allAtOnce then
+                withScratch (blocks * blockLength + AlignSlack) (fun packedB ->
+                    use pinned = fixed packedB
+                    let pb = align64 pinned
+                    for kb in 0 .. blocks - 1 do packBlock (NativePtr.add pb (kb * blockLength)) kb
+                    parallelForWithScratch (mTasks * nTasks) worthIt (packedLength MC MR kcMax) (fun packedA task ->
+                        for kb in 0 .. blocks - 1 do blockTasks (NativePtr.add pb (kb * blockLength)) kb packedA task))
+            else
+                withScratch (blockLength + AlignSlack) (fun packedB ->
+                    use pinned = fixed packedB
+                    let pb = align64 pinned
+                    for kb in 0 .. blocks - 1 do
+                        packBlock pb kb
+                        parallelForWithScratch (mTasks * nTasks) worthIt (packedLength MC MR kcMax) (fun packedA task -> blockTasks pb kb packedA task))
 
 /// C[m×n] (+)= op(A)·op(B) where op(A) is m×k and op(B) is k×n.
 /// A is stored m×k (or k×m when transA); B is stored k×n (or n×k when transB).
