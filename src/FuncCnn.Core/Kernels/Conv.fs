@@ -78,14 +78,13 @@ let private col2im (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr
 /// element gets the same bits (a sum that starts at +0 never becomes -0, so adding 0 is exact).
 let private col2imByRows (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr<float32>) =
     let p = g.OH * g.OW
-    let lane = Vector512.Create<int>(Array.init 16 id)
     let zero = Vector512<float32>.Zero
     for c in 0 .. g.C - 1 do
         for ih in 0 .. g.H - 1 do
             let dxRow = NativePtr.add dx ((c * g.H + ih) * g.W)
             let mutable iw0 = 0
             while iw0 < g.W do
-                let iw = Vector512.Create iw0 + lane
+                let iw = Vector512.Create iw0 + laneIndex
                 let inRow = Vector512.LessThan(iw, Vector512.Create g.W)
                 let mutable acc = zero
                 for ki in 0 .. g.KH - 1 do

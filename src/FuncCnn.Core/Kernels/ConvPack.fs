@@ -39,9 +39,6 @@ type HalfStrip =
 /// The half-strips of one output size, two per strip.
 type Plan = { Halves: HalfStrip[]; Strips: int }
 
-let private allOnes (lanes: int) =
-    Vector512.Create<int>(Array.init 16 (fun i -> if i < lanes then -1 else 0)).AsSingle()
-
 /// The plan for an unpadded geometry, or ValueNone when a half-strip's positions span more than 32 floats.
 let private build (g: Conv2dGeometry) : Plan voption =
     let positions = g.OH * g.OW
@@ -61,9 +58,9 @@ let private build (g: Conv2dGeometry) : Plan voption =
                     ValueSome
                         { Start = start
                           Lane = Vector512.Create<int> lanes
-                          Low = allOnes (min span 16)
-                          High = allOnes (max 0 (span - 16))
-                          Valid = allOnes count
+                          Low = Setup.tailMask span
+                          High = Setup.tailMask (span - 16)
+                          Valid = Setup.tailMask count
                           Full = count = 16 })
     if halves |> Array.exists ValueOption.isNone then ValueNone
     else ValueSome { Halves = halves |> Array.map ValueOption.get; Strips = strips }

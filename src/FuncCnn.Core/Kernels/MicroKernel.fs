@@ -194,14 +194,11 @@ let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float3
         Vector512.Store(c50, NativePtr.add dst (5 * ld))
         Vector512.Store(c51, NativePtr.add dst (5 * ld + 16))
 
-/// Lane numbers 0..15, for the edge masks.
-let private laneIndex = Vector512.Create<int>(Array.init 16 id)
-
 /// mergeTile for a 6×32 stack tile on AVX-512: each row's two halves with masked loads and stores
 /// (the same additions; an edge tile was a scalar loop of up to 192 elements).
 let private mergeTile512 (t: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
-    let low = Vector512.GreaterThan(Vector512.Create(min cols 16), laneIndex).AsSingle()
-    let high = Vector512.GreaterThan(Vector512.Create(cols - 16), laneIndex).AsSingle()
+    let low = Setup.tailMask cols
+    let high = Setup.tailMask (cols - 16)
     for i in 0 .. rows - 1 do
         let ti = NativePtr.add t (i * 32)
         let ci = NativePtr.add c (i * ldc)

@@ -46,12 +46,6 @@ let transpose16 (tile: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (
     put 8 (odd v0 v8); put 9 (odd v1 v9); put 10 (odd v2 v10); put 11 (odd v3 v11)
     put 12 (odd v4 v12); put 13 (odd v5 v13); put 14 (odd v6 v14); put 15 (odd v7 v15)
 
-/// Lane numbers 0..15, for tail masks.
-let private laneIndex = Vector512.Create<int>(Array.init 16 id)
-
-/// All ones in lanes [0, count), zero above: a masked load or store touches only those lanes.
-let inline private tailMask (count: int) = Vector512.GreaterThan(Vector512.Create count, laneIndex).AsSingle()
-
 /// op(A) rows [0, rows) × k-columns [0, kc) into MR-row strips: strip s holds, for each p, the MR
 /// values of rows s*MR .. s*MR+MR-1 side by side (rows past `rows` are zero).
 let packA (src: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (kc: int) (dst: nativeptr<float32>) =

@@ -73,6 +73,13 @@ let internal align64 (p: nativeptr<float32>) : nativeptr<float32> =
     let address = NativePtr.toNativeInt p
     NativePtr.ofNativeInt ((address + 63n) &&& ~~~63n)
 
+/// Lane numbers 0..15 of a Vector512<int>.
+let internal laneIndex = Vector512.Create<int>(Array.init 16 id)
+
+/// All bits set in lanes [0, count), zero above (none for count <= 0, all for count >= 16): the mask a
+/// masked load or store takes to touch only those lanes (a masked-off lane never faults).
+let inline internal tailMask (count: int) = Vector512.GreaterThan(Vector512.Create count, laneIndex).AsSingle()
+
 /// Scratch arrays the kernels borrow for one call (packed panels, im2col columns, partial sums),
 /// kept by exact length between calls. ArrayPool<T>.Shared served these badly from Parallel.For
 /// workers (about 1 MB of fresh arrays per convolution call, measured with bench profile).
