@@ -273,23 +273,21 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                         dw.[k * kk + r] <- total.[r * g.K + k])
     dw
 
-/// db [K]: dy summed over batch and positions (per channel: images in order, positions in order).
-let biasBackward (n: int) (k: int) (p: int) (dy: float32[]) : float32[] =
-    requireFits "bias gradient" dy 0 (n * k * p)
-    let db = Array.zeroCreate k
-    parallelFor k (int64 n * int64 k * int64 p >= 1_000_000L) (fun c ->
-        let mutable s = 0.0f
-        for i in 0 .. n - 1 do
-            let off = (i * k + c) * p
-            s <- s + Reduce.sum (System.ReadOnlySpan<float32>(dy, off, p))
-        db.[c] <- s)
-    db
-
-/// biasBackward from each (image, channel) plane's Reduce.sum, already taken [N*K]: the same
-/// additions in the same order, so the same bits.
+/// db [K] from each (image, channel) plane's Reduce.sum [N*K]: per channel, the planes' sums
+/// added in image order. The one fold of every bias gradient, so a caller that takes the plane sums
+/// elsewhere (the pooling's backward) gets the bits biasBackward gives.
 let biasBackwardFromPlaneSums (n: int) (k: int) (planeSums: float32[]) : float32[] =
     requireFits "bias gradient plane sums" planeSums 0 (n * k)
     Array.init k (fun c ->
         let mutable s = 0.0f
         for i in 0 .. n - 1 do s <- s + planeSums.[i * k + c]
         s)
+
+/// db [K]: dy summed over batch and positions (per channel: images in order, positions in order).
+let biasBackward (n: int) (k: int) (p: int) (dy: float32[]) : float32[] =
+    requireFits "bias gradient" dy 0 (n * k * p)
+    withScratch (n * k) (fun planeSums ->
+        parallelFor k (int64 n * int64 k * int64 p >= 1_000_000L) (fun c ->
+            for i in 0 .. n - 1 do
+                planeSums.[i * k + c] <- Reduce.sum (System.ReadOnlySpan<float32>(dy, (i * k + c) * p, p)))
+        biasBackwardFromPlaneSums n k planeSums)
