@@ -129,15 +129,16 @@ let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (
         finally Setup.Scratch.give y
     Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] pooled inputs (fun dyPooled ->
         let dy = Setup.Scratch.rent (max 1 convLength)
-        let sums = Setup.Scratch.rent (max 1 (g.N * g.K))
+        // the plane sums only when the bias gradient is wanted
+        let sums = if inputs.Length = 3 && needs.[2] then Some(Setup.Scratch.rent (max 1 (g.N * g.K))) else None
         try
-            Pool.maxPool2dBackwardWithSums pg arg dyPooled dy sums
+            Pool.maxPool2dBackwardInto pg arg dyPooled dy sums
             [| gradIf needs.[0] (fun () -> Conv.conv2dBackwardInput g dy w.Data)
                gradIf needs.[1] (fun () -> Conv.conv2dBackwardWeight g x.Data dy)
-               if inputs.Length = 3 then gradIf needs.[2] (fun () -> Conv.biasBackwardFromPlaneSums g.N g.K sums) |]
+               if inputs.Length = 3 then gradIf needs.[2] (fun () -> Conv.biasBackwardFromPlaneSums g.N g.K sums.Value) |]
         finally
             Setup.Scratch.give dy
-            Setup.Scratch.give sums)
+            sums |> Option.iter Setup.Scratch.give)
 
 /// Average pooling over kernel windows moved by stride (no padding, floor mode).
 let avgPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =

@@ -276,12 +276,12 @@ let maxPool2dBackward (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) : float32
     maxBackwardInto g arg dy dx null
     dx
 
-/// maxPool2dBackward into a given dx (its first N*C*H*W elements), also writing each dx plane's
-/// Reduce.sum into planeSums [N*C].
-let maxPool2dBackwardWithSums (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) (dx: float32[]) (planeSums: float32[]) =
+/// maxPool2dBackward into a given dx (its first N*C*H*W elements); with Some planeSums [N*C], also
+/// each dx plane's Reduce.sum there.
+let maxPool2dBackwardInto (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) (dx: float32[]) (planeSums: float32[] option) =
     requireFits "maxpool input gradient" dx 0 (g.N * g.C * g.H * g.W)
-    requireFits "maxpool plane sums" planeSums 0 (g.N * g.C)
-    maxBackwardInto g arg dy dx planeSums
+    planeSums |> Option.iter (fun sums -> requireFits "maxpool plane sums" sums 0 (g.N * g.C))
+    maxBackwardInto g arg dy dx (Option.toObj planeSums)
 
 let avgPool2dForward (g: Pool2dGeometry) (x: float32[]) : float32[] =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
