@@ -52,11 +52,13 @@ let packA (src: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (kc: int) (d
     let strips = (rows + MR - 1) / MR
     let tile = NativePtr.stackalloc<float32> 256
     let turned = NativePtr.stackalloc<float32> 256
+    // rows contiguous in k, on AVX-512: a register transpose that also writes the zero rows
+    let transposing = cs = 1 && Avx512F.IsSupported
     for s in 0 .. strips - 1 do
         let d = NativePtr.add dst (s * kc * MR)
         let i0 = s * MR
         let valid = min MR (rows - i0)
-        if cs = 1 && Avx512F.IsSupported then
+        if transposing then
             // 16 k at a time: the strip's rows into a tile, one register transpose, then MR floats
             // per k (the transposed rows' lanes past MR are never stored; rows past `valid` are zero)
             let strip = tailMask MR
@@ -83,7 +85,7 @@ let packA (src: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (kc: int) (d
                 let dp = NativePtr.add d (p * MR)
                 for ii in 0 .. valid - 1 do
                     NativePtr.set dp ii (NativePtr.get col (ii * rs))
-        if not (cs = 1 && Avx512F.IsSupported) then
+        if not transposing then
             for ii in valid .. MR - 1 do
                 for p in 0 .. kc - 1 do
                     NativePtr.set d (p * MR + ii) 0.0f

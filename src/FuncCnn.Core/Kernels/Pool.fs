@@ -61,6 +61,7 @@ let private maxPlaneGather (g: Pool2dGeometry) (origins: nativeptr<int>) (xin: n
     let baseVec = Vector256.Create baseIndex
     let tail = NativePtr.stackalloc<float32> 8
     let tailArg = NativePtr.stackalloc<int> 8
+    let withArg = not (NativePtr.isNullPtr ao)
     let mutable o = 0
     while o < planeOut do
         let origin = Vector256.Load(NativePtr.add origins o)
@@ -74,7 +75,6 @@ let private maxPlaneGather (g: Pool2dGeometry) (origins: nativeptr<int>) (xin: n
                 best <- Vector256.ConditionalSelect(take, v, best)
                 bi <- Vector256.ConditionalSelect(take.AsInt32(), idx, bi)
         let arg = bi + baseVec
-        let withArg = not (NativePtr.isNullPtr ao)
         if o + 8 <= planeOut then
             Vector256.Store(best, NativePtr.add yo o)
             if withArg then Vector256.Store(arg, NativePtr.add ao o)
