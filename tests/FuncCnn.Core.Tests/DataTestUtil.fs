@@ -38,11 +38,8 @@ let gunzip (bytes: byte[]) =
     gz.CopyTo ms
     ms.ToArray()
 
-/// IDX bytes: magic 00 00 code rank, big-endian dims, then the payload as given.
-let idx (code: byte) (dims: int[]) (payload: byte[]) =
-    [| yield! [| 0uy; 0uy; code; byte dims.Length |]
-       for d in dims do yield! [| byte (d >>> 24); byte (d >>> 16); byte (d >>> 8); byte d |]
-       yield! payload |]
+/// IDX bytes: magic 00 00 code rank, big-endian dims, then the payload as given (the fuzz corpus's builder).
+let idx (code: byte) (dims: int[]) (payload: byte[]) = FuzzCorpus.idx code dims payload
 
 /// .npy v1.0 bytes with the given header dict text, padded to 64 like NumPy does.
 let npyWithHeader (major: byte) (dict: string) (payload: byte[]) =
