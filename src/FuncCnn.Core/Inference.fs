@@ -12,7 +12,6 @@ module FuncCnn.Core.Inference
 open System
 open System.Buffers
 open System.Numerics.Tensors
-open System.Threading.Tasks
 open FuncCnn
 open FuncCnn.Core
 open FuncCnn.Core.Nn
@@ -29,7 +28,6 @@ type private Step =
 [<Literal>]
 let private ChunkFloats = 262_144
 
-let private parallelOptions () = ParallelOptions(MaxDegreeOfParallelism = (Setup.current ()).Threads)
 
 let private tensorOf (p: ParamTree) (name: string) =
     match ParamTree.tryFind name p with
@@ -134,10 +132,10 @@ let outputsWith (model: Model) (count: int) (fill: int -> int -> float32[] -> un
                 dst <- t
         Array.blit src 0 result (start * outSize) (n * outSize)
     if chunks > 0 then
-        Parallel.For(0, chunks, parallelOptions (),
-            (fun () -> pool.Rent(chunk * widest), pool.Rent(chunk * widest)),
-            (fun c _ buffers -> runChunk c buffers; buffers),
-            (fun (a, b) -> pool.Return a; pool.Return b)) |> ignore
+        Workers.runWithLocal chunks (Setup.threadsOf (Setup.current ()))
+            (fun () -> pool.Rent(chunk * widest), pool.Rent(chunk * widest))
+            (fun buffers c -> runChunk c buffers)
+            (fun (a, b) -> pool.Return a; pool.Return b)
     result
 
 /// The model's outputs for inputs [N, input shape...] back to back.

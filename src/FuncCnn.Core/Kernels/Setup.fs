@@ -11,7 +11,6 @@ open FuncCnn.Core
 open System
 open System.Buffers
 open System.Runtime.Intrinsics
-open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 #nowarn "9"
 
@@ -109,33 +108,19 @@ module internal Scratch =
             | _ -> let stack = Collections.Generic.Stack<float32[]>() in stack.Push arr; free.[arr.Length] <- stack
             kept <- kept + 4L * int64 arr.Length)
 
+/// The threads a kernel may use under these settings.
+let internal threadsOf (settings: KernelSettings) =
+    if settings.Threads = -1 then Environment.ProcessorCount else settings.Threads
+
 /// Runs body 0 .. count-1, in parallel when there is more than one piece and it is worth it.
 /// Which piece does what is fixed by the caller; only the scheduling varies.
 let internal parallelFor (count: int) (worthIt: bool) (body: int -> unit) =
-    let maxDegreeOfParallelism = (current ()).Threads
-    if count = 1 || not worthIt || maxDegreeOfParallelism = 1 then
-        for i in 0 .. count - 1 do body i
-    elif count > 1 then
-        let options = ParallelOptions(MaxDegreeOfParallelism = maxDegreeOfParallelism)
-        Parallel.For(0, count, options, (fun i -> body i)) |> ignore
+    Workers.run count (if worthIt then threadsOf (current ()) else 1) body
 
-/// Like parallelFor, but each worker borrows `scratchLength` floats once and reuses them for all its pieces.
+/// Like parallelFor, but each thread borrows `scratchLength` floats once and reuses them for all its pieces.
 let internal parallelForWithScratch (count: int) (worthIt: bool) (scratchLength: int) (body: float32[] -> int -> unit) =
-    let maxDegreeOfParallelism = (current ()).Threads
-    if count = 1 || not worthIt || maxDegreeOfParallelism = 1 then
-        let scratch = Scratch.rent (max 1 scratchLength)
-        try
-            for i in 0 .. count - 1 do body scratch i
-        finally
-            Scratch.give scratch
-    elif count > 1 then
-        let options = ParallelOptions(MaxDegreeOfParallelism = maxDegreeOfParallelism)
-        Parallel.For(
-            0, count, options,
-            (fun () -> Scratch.rent (max 1 scratchLength)),
-            (fun i _ (scratch: float32[]) -> body scratch i; scratch),
-            (fun (scratch: float32[]) -> Scratch.give scratch))
-        |> ignore
+    Workers.runWithLocal count (if worthIt then threadsOf (current ()) else 1)
+        (fun () -> Scratch.rent (max 1 scratchLength)) body Scratch.give
 
 /// Borrows a scratch array, runs f on it and gives it back.
 let internal withScratch (length: int) (f: float32[] -> 'a) : 'a =
