@@ -98,7 +98,7 @@ let powScalar (p: float32) (x: Tensor) =
     unary (fun x y -> TensorPrimitives.Pow(ro x, p, sp y)) (scaled (fun x _ -> p * MathF.Pow(x, p - 1.0f))) x
 
 let relu (x: Tensor) =
-    unary (fun x y -> TensorPrimitives.Max(ro x, 0.0f, sp y)) (fun x _ g -> Elementwise.reluBackward x g) x
+    unary Elementwise.reluInto (fun x _ g -> Elementwise.reluBackward x g) x
 
 let tanh (x: Tensor) =
     unary (fun x y -> TensorPrimitives.Tanh(ro x, sp y)) (scaled (fun _ y -> 1.0f - y * y)) x

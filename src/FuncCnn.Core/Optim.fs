@@ -74,35 +74,39 @@ let rec adamStep (lr: float32) (beta1: float32) (beta2: float32) (eps: float32) 
 /// before it is written).
 and internal adamStepInto (lr: float32) (beta1: float32) (beta2: float32) (eps: float32) (t: int)
                          (p: float32[]) (m: float32[]) (v: float32[]) (g: float32[]) (p': float32[]) (m': float32[]) (v': float32[]) =
-    let n = p.Length
     // bias corrections in double: 1 - beta^t loses digits in float32 for large t
     let c1 = float32 (1.0 - pown (float beta1) t)
     let c2 = float32 (1.0 - pown (float beta2) t)
     // Eight elements at a time with exactly the scalar loop's operations in its order (separate
     // multiplies and adds, IEEE division and square root), so the bits are the same; the rest scalar.
-    let mutable start = 0
-    if Vector256.IsHardwareAccelerated && n >= 8 then
-        let b1, ob1 = Vector256.Create beta1, Vector256.Create(1.0f - beta1)
-        let b2, ob2 = Vector256.Create beta2, Vector256.Create(1.0f - beta2)
-        let vc1, vc2, vlr, veps = Vector256.Create c1, Vector256.Create c2, Vector256.Create lr, Vector256.Create eps
-        let whole = n / 8 * 8
-        let mutable i = 0
-        while i < whole do
-            let gi = Vector256.Create<float32>(ReadOnlySpan(g, i, 8))
-            let mi = b1 * Vector256.Create<float32>(ReadOnlySpan(m, i, 8)) + ob1 * gi
-            let vi = b2 * Vector256.Create<float32>(ReadOnlySpan(v, i, 8)) + ob2 * gi * gi
-            let pi = Vector256.Create<float32>(ReadOnlySpan(p, i, 8)) - vlr * (mi / vc1) / (Vector256.Sqrt(vi / vc2) + veps)
-            mi.CopyTo(Span(m', i, 8))
-            vi.CopyTo(Span(v', i, 8))
-            pi.CopyTo(Span(p', i, 8))
-            i <- i + 8
-        start <- whole
-    for i in start .. n - 1 do
-        let mi = beta1 * m.[i] + (1.0f - beta1) * g.[i]
-        let vi = beta2 * v.[i] + (1.0f - beta2) * g.[i] * g.[i]
-        m'.[i] <- mi
-        v'.[i] <- vi
-        p'.[i] <- p.[i] - lr * (mi / c1) / (sqrt (vi / c2) + eps)
+    let range (first: int) (count: int) =
+        let mutable start = first
+        let stop = first + count
+        if Vector256.IsHardwareAccelerated && count >= 8 then
+            let b1, ob1 = Vector256.Create beta1, Vector256.Create(1.0f - beta1)
+            let b2, ob2 = Vector256.Create beta2, Vector256.Create(1.0f - beta2)
+            let vc1, vc2, vlr, veps = Vector256.Create c1, Vector256.Create c2, Vector256.Create lr, Vector256.Create eps
+            let whole = first + count / 8 * 8
+            let mutable i = first
+            while i < whole do
+                let gi = Vector256.Create<float32>(ReadOnlySpan(g, i, 8))
+                let mi = b1 * Vector256.Create<float32>(ReadOnlySpan(m, i, 8)) + ob1 * gi
+                let vi = b2 * Vector256.Create<float32>(ReadOnlySpan(v, i, 8)) + ob2 * gi * gi
+                let pi = Vector256.Create<float32>(ReadOnlySpan(p, i, 8)) - vlr * (mi / vc1) / (Vector256.Sqrt(vi / vc2) + veps)
+                mi.CopyTo(Span(m', i, 8))
+                vi.CopyTo(Span(v', i, 8))
+                pi.CopyTo(Span(p', i, 8))
+                i <- i + 8
+            start <- whole
+        for i in start .. stop - 1 do
+            let mi = beta1 * m.[i] + (1.0f - beta1) * g.[i]
+            let vi = beta2 * v.[i] + (1.0f - beta2) * g.[i] * g.[i]
+            m'.[i] <- mi
+            v'.[i] <- vi
+            p'.[i] <- p.[i] - lr * (mi / c1) / (sqrt (vi / c2) + eps)
+    // Every element is independent, so chunks on both cores give the same bits (a division and a
+    // square root per element made the dense layer's 102k weights the step's longest serial pass).
+    Kernels.Setup.parallelChunks p.Length range
 
 /// One step over the whole tree, updating only the leaves whose path `trainable` accepts
 /// (the rest, and their moments, stay as they are: that is how layers are frozen).

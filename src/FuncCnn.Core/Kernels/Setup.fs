@@ -122,6 +122,19 @@ let internal parallelForWithScratch (count: int) (worthIt: bool) (scratchLength:
     Workers.runWithLocal count (if worthIt then threadsOf (current ()) else 1)
         (fun () -> Scratch.rent (max 1 scratchLength)) body Scratch.give
 
+/// Elements per piece of an elementwise pass split over the cores (a multiple of 16, so every piece
+/// but the last runs whole vectors of any width).
+[<Literal>]
+let ElementwiseChunk = 32768
+
+/// Runs body start count over consecutive ranges covering 0 .. n-1, in parallel when there are at
+/// least two: for elementwise passes, where each element's result never depends on the split.
+let internal parallelChunks (n: int) (body: int -> int -> unit) =
+    let pieces = (n + ElementwiseChunk - 1) / ElementwiseChunk
+    parallelFor pieces (pieces >= 2) (fun c ->
+        let start = c * ElementwiseChunk
+        body start (min ElementwiseChunk (n - start)))
+
 /// Borrows a scratch array, runs f on it and gives it back.
 let internal withScratch (length: int) (f: float32[] -> 'a) : 'a =
     let scratch = Scratch.rent (max 1 length)
