@@ -73,6 +73,8 @@ let gemmStrided (m: int) (n: int) (k: int)
             let nr = nrOf path
             let blocks, kcMax = kBlocking k
             let mTasks = (m + MC - 1) / MC
+            // rows per task: at most MC, spread evenly in whole strips (128 rows: 66 + 62, not 72 + 56)
+            let mc = roundUp ((m + mTasks - 1) / mTasks) MR
             let nTasks = (n + NC - 1) / NC
             let worthIt = int64 m * int64 n * int64 k >= ParallelThreshold
             let blockLength = packedLength n nr kcMax
@@ -84,29 +86,40 @@ let gemmStrided (m: int) (n: int) (k: int)
                 use pa = fixed packedA
                 let p0 = kb * kcMax
                 let kc = min kcMax (k - p0)
-                let i0 = task / nTasks * MC
+                let i0 = task / nTasks * mc
                 let j0 = task % nTasks * NC
-                let rows = min MC (m - i0)
+                let rows = min mc (m - i0)
                 let cols = min NC (n - j0)
                 Pack.packA (NativePtr.add a (i0 * ars + p0 * acs)) ars acs rows kc pa
                 macroKernel path kc pa rows (NativePtr.add pb (j0 * kc)) cols (NativePtr.add c (i0 * ldc + j0)) ldc (accumulate || kb > 0)
-            let packBlock (pb: nativeptr<float32>) (kb: int) =
+            // Packs strips [s0, s0 + strips) of k block kb into its place in the packed block.
+            let packStrips (pb: nativeptr<float32>) (kb: int) (s0: int) (strips: int) =
                 let p0 = kb * kcMax
-                Pack.packB (NativePtr.add b (p0 * brs)) brs bcs (min kcMax (k - p0)) n nr pb
+                let kc = min kcMax (k - p0)
+                let j0 = s0 * nr
+                Pack.packB (NativePtr.add b (p0 * brs + j0 * bcs)) brs bcs kc (min (strips * nr) (n - j0)) nr (NativePtr.add pb (j0 * kc))
+            let nStrips = (n + nr - 1) / nr
             if allAtOnce then
                 withScratch (blocks * blockLength + AlignSlack) (fun packedB ->
                     use pinned = fixed packedB
                     let pb = align64 pinned
-                    for kb in 0 .. blocks - 1 do packBlock (NativePtr.add pb (kb * blockLength)) kb
-                    parallelForWithScratch (mTasks * nTasks) worthIt (packedLength MC MR kcMax) (fun packedA task ->
+                    // B's blocks, four strip groups each, packed on every core (a dense layer's B is
+                    // as big as its A, and packing it on one thread left the other waiting)
+                    let groups = min 4 nStrips
+                    let perGroup = (nStrips + groups - 1) / groups
+                    parallelFor (blocks * groups) worthIt (fun piece ->
+                        let kb, group = piece / groups, piece % groups
+                        let s0 = group * perGroup
+                        if s0 < nStrips then packStrips (NativePtr.add pb (kb * blockLength)) kb s0 (min perGroup (nStrips - s0)))
+                    parallelForWithScratch (mTasks * nTasks) worthIt (packedLength mc MR kcMax) (fun packedA task ->
                         for kb in 0 .. blocks - 1 do blockTasks (NativePtr.add pb (kb * blockLength)) kb packedA task))
             else
                 withScratch (blockLength + AlignSlack) (fun packedB ->
                     use pinned = fixed packedB
                     let pb = align64 pinned
                     for kb in 0 .. blocks - 1 do
-                        packBlock pb kb
-                        parallelForWithScratch (mTasks * nTasks) worthIt (packedLength MC MR kcMax) (fun packedA task -> blockTasks pb kb packedA task))
+                        packStrips pb kb 0 nStrips
+                        parallelForWithScratch (mTasks * nTasks) worthIt (packedLength mc MR kcMax) (fun packedA task -> blockTasks pb kb packedA task))
 
 /// C[m×n] (+)= op(A)·op(B) where op(A) is m×k and op(B) is k×n.
 /// A is stored m×k (or k×m when transA); B is stored k×n (or n×k when transB).
