@@ -81,27 +81,10 @@ module Naive =
             gemm false true g.K kk p (dy, n * g.K * p) (cols, 0) (dw, 0) true
         dw
 
-/// CPU time of the whole process (all threads), in ms; NaN where clock_gettime is unavailable.
-/// On a shared, loaded machine wall time says little; GFLOP per CPU-second still means something.
-module private CpuClock =
-    open System.Runtime.InteropServices
-
-    [<Struct; StructLayout(LayoutKind.Sequential)>]
-    type Timespec =
-        val mutable Seconds: int64
-        val mutable Nanoseconds: int64
-
-    [<DllImport("libc", EntryPoint = "clock_gettime")>]
-    extern int private clockGettime(int clock, Timespec& ts)
-
-    let processMs () =
-        try
-            let mutable ts = Timespec()
-            if clockGettime (2, &ts) = 0 then float ts.Seconds * 1000.0 + float ts.Nanoseconds / 1e6 else nan
-        with _ -> nan
-
-/// Median wall and CPU time in milliseconds of `runs` calls after at least `warmup` untimed ones and at
-/// least `warmupMs` of untimed calls (so the JIT has moved the kernels to their final tier).
+/// Median wall time in milliseconds of `runs` calls after at least `warmup` untimed ones and at least
+/// `warmupMs` of untimed calls (so the JIT has moved the kernels to their final tier). (No CPU time:
+/// the kernels' worker spins between loops without context switches, so the process CPU clock
+/// credits its time only at scheduler ticks, and it counts the spinning too.)
 let medianMs (warmup: int) (warmupMs: int64) (runs: int) (f: unit -> 'a) =
     let clock = Stopwatch.StartNew()
     let mutable calls = 0
@@ -113,11 +96,10 @@ let medianMs (warmup: int) (warmupMs: int64) (runs: int) (f: unit -> 'a) =
         if xs.Length % 2 = 1 then xs.[xs.Length / 2] else (xs.[xs.Length / 2 - 1] + xs.[xs.Length / 2]) / 2.0
     let samples =
         Array.init runs (fun _ ->
-            let cpu0 = CpuClock.processMs ()
             let sw = Stopwatch.StartNew()
             f () |> ignore
-            sw.Elapsed.TotalMilliseconds, CpuClock.processMs () - cpu0)
-    median (Array.map fst samples), median (Array.map snd samples)
+            sw.Elapsed.TotalMilliseconds)
+    median samples
 
 /// What this machine can do at best, measured here: the FMA peak of an in-cache loop and the
 /// streaming memory bandwidth, both on every core at once.
@@ -243,7 +225,7 @@ type private Work =
     | Flops of float
     | Bytes of float
 
-type private Row = { Name: string; Work: Work; Ms: float; CpuMs: float; NaiveMs: float option }
+type private Row = { Name: string; Work: Work; Ms: float; NaiveMs: float option }
 
 let private gflops (flops: float) (ms: float) = flops / (ms * 1e6)
 
@@ -283,12 +265,12 @@ let run (argv: string[]) =
     printfn "measured peak: in-cache FMA loop %.1f GFLOP/s on 1 core, %.1f on %d; memory bandwidth (c = a + b, 64 MB arrays) %.1f GB/s" peak1 peak threads bandwidth
     let row name (work: Work) (fast: unit -> 'a) (naive: (unit -> 'b) option) =
         // as in a training step: outputs come from a workspace that is released after each call
-        let ms, cpuMs = medianMs 5 1500L runs (fun () -> let r = Setup.inWorkspace ws fast in ws.Release(); r)
-        let naiveMs = if withNaive then naive |> Option.map (fun f -> fst (medianMs 1 0L naiveRuns f)) else None
-        let r = { Name = name; Work = work; Ms = ms; CpuMs = cpuMs; NaiveMs = naiveMs }
+        let ms = medianMs 5 1500L runs (fun () -> let r = Setup.inWorkspace ws fast in ws.Release(); r)
+        let naiveMs = if withNaive then naive |> Option.map (fun f -> medianMs 1 0L naiveRuns f) else None
+        let r = { Name = name; Work = work; Ms = ms; NaiveMs = naiveMs }
         let line =
             match work with
-            | Flops flops -> sprintf "%-34s %8.3f ms %7.1f GFLOP/s %5.1f%% of peak | cpu %8.3f ms %6.1f GFLOP/cpu-s" name ms (gflops flops ms) (100.0 * gflops flops ms / peak) cpuMs (gflops flops cpuMs)
+            | Flops flops -> sprintf "%-34s %8.3f ms %7.1f GFLOP/s %5.1f%% of peak" name ms (gflops flops ms) (100.0 * gflops flops ms / peak)
             | Bytes bytes -> sprintf "%-34s %8.3f ms %7.1f GB/s    %5.1f%% of bandwidth" name ms (bytes / (ms * 1e6)) (100.0 * bytes / (ms * 1e6) / bandwidth)
         match naiveMs, work with
         | Some nm, Flops flops -> printfn "%s | naive %8.2f ms %6.2f GFLOP/s (x%.0f)" line nm (gflops flops nm) (nm / ms)
@@ -316,7 +298,7 @@ let run (argv: string[]) =
     printfn "sum of the rows above (about the kernel part of one seed training step): %.2f ms" total
     let find i = rows.[i]
     let flopsOf (r: Row) = match r.Work with Flops f -> f | Bytes _ -> nan
-    let json (r: Row) = sprintf "{\"ms\":%.4f,\"gflops\":%.2f,\"share_of_peak\":%.3f,\"cpu_ms\":%.4f,\"gflops_per_cpu_s\":%.2f%s}" r.Ms (gflops (flopsOf r) r.Ms) (gflops (flopsOf r) r.Ms / peak) r.CpuMs (gflops (flopsOf r) r.CpuMs) (match r.NaiveMs with Some nm -> sprintf ",\"naive_gflops\":%.3f" (gflops (flopsOf r) nm) | None -> "")
+    let json (r: Row) = sprintf "{\"ms\":%.4f,\"gflops\":%.2f,\"share_of_peak\":%.3f%s}" r.Ms (gflops (flopsOf r) r.Ms) (gflops (flopsOf r) r.Ms / peak) (match r.NaiveMs with Some nm -> sprintf ",\"naive_gflops\":%.3f" (gflops (flopsOf r) nm) | None -> "")
     printfn "{\"bench\":\"kernels\",\"cores\":%d,\"simd\":\"%A\",\"peak_gflops\":%.1f,\"bandwidth_gbs\":%.1f,\"conv2d_forward\":%s,\"conv2d_backward_input\":%s,\"conv2d_backward_weight\":%s,\"matmul_128x1600x64\":%s,\"kernels_total_ms\":%.3f}"
         Environment.ProcessorCount (Setup.simdPath ()) peak bandwidth (json (find 0)) (json (find 1)) (json (find 2)) (json (find 3)) total
     0
