@@ -104,8 +104,8 @@ and internal adamStepInto (lr: float32) (beta1: float32) (beta2: float32) (eps: 
             m'.[i] <- mi
             v'.[i] <- vi
             p'.[i] <- p.[i] - lr * (mi / c1) / (sqrt (vi / c2) + eps)
-    // Every element is independent, so chunks on both cores give the same bits (a division and a
-    // square root per element made the dense layer's 102k weights the step's longest serial pass).
+    // Every element is independent, so chunks on both cores give the same bits (on one thread this
+    // and the ReLUs were a step's serial stretches, long enough for the kernels' worker to fall asleep).
     Kernels.Setup.parallelChunks p.Length range
 
 /// One step over the whole tree, updating only the leaves whose path `trainable` accepts

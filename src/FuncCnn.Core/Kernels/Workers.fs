@@ -131,7 +131,8 @@ let runWithLocal (count: int) (threads: int) (init: unit -> 'Local) (body: 'Loca
     let inline serial () =
         let local = init ()
         try for i in 0 .. count - 1 do body local i finally release local
-    if count <= 1 || threads <= 1 || Environment.ProcessorCount = 1 || InLoop.Value then serial ()
+    if count <= 0 then ()
+    elif count = 1 || threads <= 1 || Environment.ProcessorCount = 1 || InLoop.Value then serial ()
     elif not (Monitor.TryEnter owner) then
         // another thread's loop holds the workers: share the machine through the thread pool
         try
