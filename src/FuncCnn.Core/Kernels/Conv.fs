@@ -256,12 +256,16 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                     for kb in 0 .. blocks - 1 do
                         let p0 = kb * kcMax
                         let kc = min kcMax (p - p0)
-                        Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
                         match direct with
                         | ValueSome plan -> ConvPack.packTransposed plan g xn packedB
                         // op(B)(position, j) = b[j*p + position]: a transposing pack.
                         | ValueNone -> Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
-                        Gemm.macroKernel path kc packedA rows packedB cols partial cols (n > first || kb > 0))
+                        // A's rows run along positions: read in place where the micro-kernel can
+                        if Gemm.readsAInPlace path 1 then
+                            Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB cols partial cols (n > first || kb > 0) packedA
+                        else
+                            Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
+                            Gemm.macroKernel path kc packedA rows packedB cols partial cols (n > first || kb > 0))
             // Partials are added in group order, so the sum is the same on any number of threads.
             let total = if transposed then zeroed dwLength else dw
             use ptotal = fixed total

@@ -112,10 +112,12 @@ let tile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
         fullTile256 kc pa pb t 16 false
         mergeTile t 16 c ldc rows cols accumulate
 
-/// dst tile (6×32, row stride ld) (+)= A strip (kc×6 packed) · B strip (kc×32 packed), with
-/// twelve Vector512 accumulators in registers for the whole k loop. Straight-line after the loop
+/// dst tile (6×32, row stride ld) (+)= A strip · B strip (kc×32 packed), with twelve Vector512
+/// accumulators in registers for the whole k loop. Row i of A at step p is a[p*step + offset i]: a
+/// packed strip (step 6, offset i) or a strided view read in place. Straight-line after the loop
 /// (no calls) so the JIT keeps the accumulators in registers.
-let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
+let inline private tileLoop512 (kc: int) (pa: nativeptr<float32>) (step: int) ([<InlineIfLambda>] offset: int -> int)
+                               (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
     let mutable c00 = Vector512<float32>.Zero
     let mutable c01 = Vector512<float32>.Zero
     let mutable c10 = Vector512<float32>.Zero
@@ -134,25 +136,25 @@ let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float3
     while p < kc do
         let b0 = Vector512.Load b
         let b1 = Vector512.Load(NativePtr.add b 16)
-        let a0 = Vector512.Create(NativePtr.get a 0)
+        let a0 = Vector512.Create(NativePtr.get a (offset 0))
         c00 <- Vector512.FusedMultiplyAdd(a0, b0, c00)
         c01 <- Vector512.FusedMultiplyAdd(a0, b1, c01)
-        let a1 = Vector512.Create(NativePtr.get a 1)
+        let a1 = Vector512.Create(NativePtr.get a (offset 1))
         c10 <- Vector512.FusedMultiplyAdd(a1, b0, c10)
         c11 <- Vector512.FusedMultiplyAdd(a1, b1, c11)
-        let a2 = Vector512.Create(NativePtr.get a 2)
+        let a2 = Vector512.Create(NativePtr.get a (offset 2))
         c20 <- Vector512.FusedMultiplyAdd(a2, b0, c20)
         c21 <- Vector512.FusedMultiplyAdd(a2, b1, c21)
-        let a3 = Vector512.Create(NativePtr.get a 3)
+        let a3 = Vector512.Create(NativePtr.get a (offset 3))
         c30 <- Vector512.FusedMultiplyAdd(a3, b0, c30)
         c31 <- Vector512.FusedMultiplyAdd(a3, b1, c31)
-        let a4 = Vector512.Create(NativePtr.get a 4)
+        let a4 = Vector512.Create(NativePtr.get a (offset 4))
         c40 <- Vector512.FusedMultiplyAdd(a4, b0, c40)
         c41 <- Vector512.FusedMultiplyAdd(a4, b1, c41)
-        let a5 = Vector512.Create(NativePtr.get a 5)
+        let a5 = Vector512.Create(NativePtr.get a (offset 5))
         c50 <- Vector512.FusedMultiplyAdd(a5, b0, c50)
         c51 <- Vector512.FusedMultiplyAdd(a5, b1, c51)
-        a <- NativePtr.add a 6
+        a <- NativePtr.add a step
         b <- NativePtr.add b 32
         p <- p + 1
     if accumulate then
@@ -194,6 +196,14 @@ let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float3
         Vector512.Store(c50, NativePtr.add dst (5 * ld))
         Vector512.Store(c51, NativePtr.add dst (5 * ld + 16))
 
+/// tileLoop512 on a packed A strip (kc×6).
+let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
+    tileLoop512 kc pa 6 (fun i -> i) pb dst ld accumulate
+
+/// tileLoop512 reading six rows of A where they are: a(i, p) = a[i*ars + p*acs].
+let private fullTile512Strided (kc: int) (a: nativeptr<float32>) (ars: int) (acs: int) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
+    tileLoop512 kc a acs (fun i -> i * ars) pb dst ld accumulate
+
 /// mergeTile for a 6×32 stack tile on AVX-512: each row's two halves with masked loads and stores
 /// (the same additions; an edge tile was a scalar loop of up to 192 elements).
 let private mergeTile512 (t: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
@@ -221,6 +231,16 @@ let tile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
         fullTile512 kc pa pb t 32 false
         if X86.Avx512F.IsSupported then mergeTile512 t c ldc rows cols accumulate
         else mergeTile t 32 c ldc rows cols accumulate
+
+/// tile512 for six whole rows of A read in place (a(i, p) = a[i*ars + p*acs]) instead of from a
+/// packed strip: the same FMAs in the same order, without packing A.
+let tile512Strided (kc: int) (a: nativeptr<float32>) (ars: int) (acs: int) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (cols: int) (accumulate: bool) =
+    if cols = 32 then fullTile512Strided kc a ars acs pb c ldc accumulate
+    else
+        let t = NativePtr.stackalloc<float32> 192
+        fullTile512Strided kc a ars acs pb t 32 false
+        if X86.Avx512F.IsSupported then mergeTile512 t c ldc 6 cols accumulate
+        else mergeTile t 32 c ldc 6 cols accumulate
 
 /// The portable fallback with the Vector256 tile shape (6×16) and the same FMA order.
 let tileScalar (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
