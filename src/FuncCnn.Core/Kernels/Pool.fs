@@ -152,6 +152,48 @@ let private maxPlane2x2 (g: Pool2dGeometry) (xin: nativeptr<float32>) (readable:
                 if withArg then NativePtr.set ao o (baseIndex + bi)
                 ow <- ow + 1
 
+/// maxPlane2x2 sixteen outputs at a time on AVX-512: each row pair is read with masked loads (never
+/// past the windows, so no tail copy and no `readable` bound) and split into even and odd columns
+/// with two-source permutes; the same comparisons in the same order, so the same choices.
+let private maxPlane2x2x16 (g: Pool2dGeometry) (xin: nativeptr<float32>) (yo: nativeptr<float32>) (ao: nativeptr<int>) (baseIndex: int) =
+    let withArg = not (NativePtr.isNullPtr ao)
+    let even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+    let odd = even + Vector512<int>.One
+    let inline take (v: Vector512<float32>) (best: Vector512<float32>) =
+        Vector512.GreaterThan(v, best) ||| Vector512.OnesComplement(Vector512.Equals(v, v))
+    let inline split (row: nativeptr<float32>) (low: Vector512<float32>) (high: Vector512<float32>) =
+        let lo = Avx512F.MaskLoad(row, low, Vector512<float32>.Zero)
+        let hi = Avx512F.MaskLoad(NativePtr.add row 16, high, Vector512<float32>.Zero)
+        struct (Avx512F.PermuteVar16x32x2(lo, even, hi), Avx512F.PermuteVar16x32x2(lo, odd, hi))
+    for oh in 0 .. g.OH - 1 do
+        let r0 = oh * 2 * g.W
+        let r1 = r0 + g.W
+        let mutable ow = 0
+        while ow < g.OW do
+            let valid = min 16 (g.OW - ow)
+            let c = 2 * ow
+            let low, high = tailMask (2 * valid), tailMask (2 * valid - 16)
+            let struct (a, b) = split (NativePtr.add xin (r0 + c)) low high
+            let struct (cc, d) = split (NativePtr.add xin (r1 + c)) low high
+            let t1 = take b a
+            let best = Vector512.ConditionalSelect(t1, b, a)
+            let t2 = take cc best
+            let best = Vector512.ConditionalSelect(t2, cc, best)
+            let t3 = take d best
+            let best = Vector512.ConditionalSelect(t3, d, best)
+            let o = oh * g.OW + ow
+            let outputs = tailMask valid
+            Avx512F.MaskStore(NativePtr.add yo o, outputs, best)
+            if withArg then
+                // the index of the tap each choice above took: a, b (a+1), c, or d (c+1)
+                let ia = even + Vector512.Create(baseIndex + r0 + c)
+                let ic = even + Vector512.Create(baseIndex + r1 + c)
+                let bi = Vector512.ConditionalSelect(t1.AsInt32(), ia + Vector512<int>.One, ia)
+                let bi = Vector512.ConditionalSelect(t2.AsInt32(), ic, bi)
+                let bi = Vector512.ConditionalSelect(t3.AsInt32(), ic + Vector512<int>.One, bi)
+                Avx512F.MaskStore(NativePtr.add ao o, outputs.AsInt32(), bi)
+            ow <- ow + 16
+
 /// Max pooling of x into y and, unless `arg` is null, the flat input index of each maximum; the
 /// planes split over threads when `split` (and big enough), else all on the calling thread.
 let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: int[]) (split: bool) =
@@ -162,6 +204,7 @@ let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: 
     if planes * planeOut > 0 then
         let vector = Avx2.IsSupported && simdPath () <> Scalar
         let twoByTwo = vector && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
+        let sixteen = twoByTwo && simdPath () = V512 && Avx512F.IsSupported
         let useGather = vector && not twoByTwo
         let origins = if useGather then windowOrigins g else [||]
         use px = fixed x
@@ -173,7 +216,8 @@ let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: 
                 let xin = NativePtr.add px (pl * planeIn)
                 let yo = NativePtr.add py (pl * planeOut)
                 let ao = if isNull arg then NativePtr.nullPtr else NativePtr.add pa (pl * planeOut)
-                if twoByTwo then maxPlane2x2 g xin (x.Length - pl * planeIn) yo ao (pl * planeIn)
+                if sixteen then maxPlane2x2x16 g xin yo ao (pl * planeIn)
+                elif twoByTwo then maxPlane2x2 g xin (x.Length - pl * planeIn) yo ao (pl * planeIn)
                 elif useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
                 else maxPlaneScalar g xin yo ao (pl * planeIn)
         if split then forPlaneRuns g run else run 0 planes
