@@ -286,6 +286,41 @@ let private maxBackwardPlane2x2 (g: Pool2dGeometry) (dyp: nativeptr<float32>) (a
     // an odd last row is in no window
     Pack.zeroRun (NativePtr.add dxp (2 * g.OH * g.W)) ((g.H - 2 * g.OH) * g.W)
 
+/// maxBackwardPlane2x2 eight outputs (sixteen columns) at a time on AVX-512, a row's last few with
+/// masked loads and stores: every dx element written once, as 0 + dy of its window when it was the
+/// window's maximum, else 0. Fails if an argmax is not inside its own window.
+let private maxBackwardPlane2x2x8 (g: Pool2dGeometry) (dyp: nativeptr<float32>) (ap: nativeptr<int>) (dxp: nativeptr<float32>) (baseIndex: int) =
+    let spread = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)
+    let lost o = invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d is not inside its window" (NativePtr.get ap o) (baseIndex / (g.H * g.W) * g.OH * g.OW + o))
+    for oh in 0 .. g.OH - 1 do
+        let top = NativePtr.add dxp (2 * oh * g.W)
+        let bottom = NativePtr.add top g.W
+        let topIndex = baseIndex + 2 * oh * g.W
+        let mutable ow = 0
+        while ow < g.OW do
+            let valid = min 8 (g.OW - ow)
+            let o = oh * g.OW + ow
+            let outputs, columns = tailMask valid, tailMask (2 * valid)
+            let d = Vector512<float32>.Zero + Avx512F.PermuteVar16x32(Avx512F.MaskLoad(NativePtr.add dyp o, outputs, Vector512<float32>.Zero), spread)
+            let a = Avx512F.PermuteVar16x32(Avx512F.MaskLoad(NativePtr.add ap o, outputs.AsInt32(), Vector512<int>.Zero), spread)
+            let index = Vector512.Create(topIndex + 2 * ow) + laneIndex
+            let inTop = Vector512.Equals(a, index) &&& columns.AsInt32()
+            let inBottom = Vector512.Equals(a, index + Vector512.Create g.W) &&& columns.AsInt32()
+            // each output matches at most one of its four inputs: `valid` matches means none went astray
+            if Numerics.BitOperations.PopCount(inTop.ExtractMostSignificantBits()) + Numerics.BitOperations.PopCount(inBottom.ExtractMostSignificantBits()) <> valid then
+                for k in o .. o + valid - 1 do
+                    let i = NativePtr.get ap k - baseIndex
+                    if i < 0 || i / g.W / 2 <> oh || i % g.W / 2 <> k - oh * g.OW then lost k
+            Avx512F.MaskStore(NativePtr.add top (2 * ow), columns, Vector512.ConditionalSelect(inTop.AsSingle(), d, Vector512<float32>.Zero))
+            Avx512F.MaskStore(NativePtr.add bottom (2 * ow), columns, Vector512.ConditionalSelect(inBottom.AsSingle(), d, Vector512<float32>.Zero))
+            ow <- ow + 8
+        // an odd last column is in no window
+        for iw in 2 * g.OW .. g.W - 1 do
+            NativePtr.set top iw 0.0f
+            NativePtr.set bottom iw 0.0f
+    // an odd last row is in no window
+    Pack.zeroRun (NativePtr.add dxp (2 * g.OH * g.W)) ((g.H - 2 * g.OH) * g.W)
+
 /// dx into `dx`: each output's gradient goes to the input that was its maximum (argmax always lies
 /// in the output's own plane, so plane runs never collide). When `planeSums` is given, each dx
 /// plane's Reduce.sum goes there too, taken while the plane is still in cache (what the bias
@@ -299,10 +334,13 @@ let private maxBackwardInto (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) (dx
         use pdy = fixed dy
         use pa = fixed arg
         let twoByTwo = Avx2.IsSupported && simdPath () <> Scalar && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
+        let eight = twoByTwo && simdPath () = V512 && Avx512F.IsSupported
         forPlaneRuns g (fun first last ->
             if twoByTwo then
                 for pl in first .. last - 1 do
-                    maxBackwardPlane2x2 g (NativePtr.add pdy (pl * planeOut)) (NativePtr.add pa (pl * planeOut)) (NativePtr.add pdx (pl * planeIn)) (pl * planeIn)
+                    let dyp, ap, dxp = NativePtr.add pdy (pl * planeOut), NativePtr.add pa (pl * planeOut), NativePtr.add pdx (pl * planeIn)
+                    if eight then maxBackwardPlane2x2x8 g dyp ap dxp (pl * planeIn)
+                    else maxBackwardPlane2x2 g dyp ap dxp (pl * planeIn)
                     if not (isNull planeSums) then planeSums.[pl] <- Reduce.sum (ReadOnlySpan<float32>(dx, pl * planeIn, planeIn))
             else
                 Pack.zeroRun (NativePtr.add pdx (first * planeIn)) ((last - first) * planeIn)
