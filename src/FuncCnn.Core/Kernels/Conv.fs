@@ -261,7 +261,7 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                         // op(B)(position, j) = b[j*p + position]: a transposing pack.
                         | ValueNone -> Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
                         // A's rows run along positions: read in place where the micro-kernel can
-                        if Gemm.readsAInPlace path 1 then
+                        if Gemm.readsAInPlace path p 1 then
                             Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB cols partial cols (n > first || kb > 0) packedA
                         else
                             Pack.packA (NativePtr.add a p0) p 1 rows kc packedA

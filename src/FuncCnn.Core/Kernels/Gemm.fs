@@ -56,8 +56,9 @@ let macroKernel (path: SimdPath) (kc: int) (pa: nativeptr<float32>) (m: int) (pb
     | Scalar -> forEachTile kc pa m pb n 16 c ldc accumulate (fun kc a b c ldc r k acc -> MicroKernel.tileScalar kc a b c ldc r k acc)
 
 /// Whether the Vector512 micro-kernel reads A in place instead of from a packed strip: for a
-/// row-major A (k contiguous), where packing is a transpose (5.7% of a training step, perf).
-let readsAInPlace (path: SimdPath) (acs: int) = path = V512 && acs = 1
+/// row-major A (k contiguous), where packing is a transpose (5.7% of a training step, perf), and
+/// for a column-major one (six rows side by side at each k).
+let readsAInPlace (path: SimdPath) (ars: int) (acs: int) = path = V512 && (acs = 1 || ars = 1)
 
 /// macroKernel on the Vector512 path with A read in place, a(i, p) = a[i*ars + p*acs] for this k
 /// block: whole 6-row strips straight from A, a last partial strip packed into `edge` (at least
@@ -112,7 +113,7 @@ let gemmStrided (m: int) (n: int) (k: int)
                 let cols = min NC (n - j0)
                 let ai = NativePtr.add a (i0 * ars + p0 * acs)
                 let ci = NativePtr.add c (i0 * ldc + j0)
-                if readsAInPlace path acs then macroKernelInPlaceA kc ai ars acs rows (NativePtr.add pb (j0 * kc)) cols ci ldc (accumulate || kb > 0) pa
+                if readsAInPlace path ars acs then macroKernelInPlaceA kc ai ars acs rows (NativePtr.add pb (j0 * kc)) cols ci ldc (accumulate || kb > 0) pa
                 else
                     Pack.packA ai ars acs rows kc pa
                     macroKernel path kc pa rows (NativePtr.add pb (j0 * kc)) cols ci ldc (accumulate || kb > 0)
