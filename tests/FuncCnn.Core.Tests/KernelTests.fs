@@ -379,6 +379,10 @@ let tests =
                 let hostile = Array.copy arg
                 hostile.[o] <- bad
                 Expect.throwsT<ArgumentException> (fun () -> Pool.maxPool2dBackward g hostile dy |> ignore) (sprintf "argmax %d of output %d" bad o)
+                // the Vector256 kernel too, where it is not the machine's own (its four-wide groups and scalar tail)
+                if Runtime.Intrinsics.X86.Avx2.IsSupported then
+                    Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V256 -1 (fun () -> Pool.maxPool2dBackward g hostile dy) |> ignore)
+                        (sprintf "argmax %d of output %d, Vector256" bad o)
 
         sequencedCase "kernels give the same bits on one thread and on all cores" <| fun () ->
             let one = withSettings Setup.detectedPath 1 allKernelResults
