@@ -137,7 +137,7 @@ let outputsWith (model: Model) (count: int) (fill: int -> int -> float32[] -> un
                 dst <- t
         Array.blit src 0 result (start * outSize) (n * outSize)
     if chunks > 0 then
-        Workers.runWithLocal chunks (Setup.threadsOf (Setup.current ()))
+        Workers.runWithLocal chunks threads
             (fun () -> pool.Rent(chunk * widest), pool.Rent(chunk * widest))
             (fun buffers c -> runChunk c buffers)
             (fun (a, b) -> pool.Return a; pool.Return b)
