@@ -15,14 +15,6 @@ open Microsoft.FSharp.NativeInterop
 open FuncCnn.Core.Shape
 open FuncCnn.Core.Kernels.Setup
 
-/// The one-pass 2x2 stride-2 kernels a max pool takes under the current settings: 0 (none: the
-/// scalar path, or another window), 256 (AVX2) or 512 (AVX-512).
-let private twoByTwoWidth (g: Pool2dGeometry) =
-    let path = simdPath ()
-    if not (Avx2.IsSupported && path <> Scalar && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2) then 0
-    elif path = V512 && Avx512F.IsSupported then 512
-    else 256
-
 /// Planes per parallel piece: about 16K input elements, so a piece is worth a thread hop.
 let private planesPerPiece (g: Pool2dGeometry) = max 1 (16384 / max 1 (g.H * g.W))
 
@@ -211,8 +203,9 @@ let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: 
     requireFits "maxpool output" y 0 (planes * planeOut)
     if planes * planeOut > 0 then
         let vector = Avx2.IsSupported && simdPath () <> Scalar
-        let width = twoByTwoWidth g
-        let useGather = vector && width = 0
+        let twoByTwo = vector && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
+        let sixteen = twoByTwo && simdPath () = V512 && Avx512F.IsSupported
+        let useGather = vector && not twoByTwo
         let origins = if useGather then windowOrigins g else [||]
         use px = fixed x
         use py = fixed y
@@ -223,8 +216,8 @@ let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: 
                 let xin = NativePtr.add px (pl * planeIn)
                 let yo = NativePtr.add py (pl * planeOut)
                 let ao = if isNull arg then NativePtr.nullPtr else NativePtr.add pa (pl * planeOut)
-                if width = 512 then maxPlane2x2x16 g xin yo ao (pl * planeIn)
-                elif width = 256 then maxPlane2x2 g xin (x.Length - pl * planeIn) yo ao (pl * planeIn)
+                if sixteen then maxPlane2x2x16 g xin yo ao (pl * planeIn)
+                elif twoByTwo then maxPlane2x2 g xin (x.Length - pl * planeIn) yo ao (pl * planeIn)
                 elif useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
                 else maxPlaneScalar g xin yo ao (pl * planeIn)
         if split then forPlaneRuns g run else run 0 planes
@@ -248,20 +241,6 @@ let maxPool2dForwardValues (g: Pool2dGeometry) (x: float32[]) : float32[] =
 /// caller that already runs one piece of work per core).
 let maxPool2dValuesInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) = maxPoolInto g x y null false
 
-/// Fails naming the first of outputs [first, first+count) of output row oh whose argmax is not
-/// inside its own 2x2 window (the one-pass backward kernels call it when a row's matches fall short).
-let private refuseStray2x2 (g: Pool2dGeometry) (ap: nativeptr<int>) (baseIndex: int) (oh: int) (first: int) (count: int) =
-    for k in first .. first + count - 1 do
-        let i = NativePtr.get ap k - baseIndex
-        if i < 0 || i / g.W / 2 <> oh || i % g.W / 2 <> k - oh * g.OW then
-            invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d is not inside its window" (NativePtr.get ap k) (baseIndex / (g.H * g.W) * g.OH * g.OW + k))
-
-/// Zeroes the inputs of a plane that are in no 2x2 window: an odd last column and an odd last row.
-let private zeroOutsideWindows (g: Pool2dGeometry) (dxp: nativeptr<float32>) =
-    for r in 0 .. 2 * g.OH - 1 do
-        for iw in 2 * g.OW .. g.W - 1 do NativePtr.set dxp (r * g.W + iw) 0.0f
-    Pack.zeroRun (NativePtr.add dxp (2 * g.OH * g.W)) ((g.H - 2 * g.OH) * g.W)
-
 /// dx of one plane of a 2x2 stride-2 max pool in one pass (AVX2): every dx element is written once,
 /// as 0 + dy of its window when it was the window's maximum, else 0, instead of zeroing the plane
 /// and then scattering. Four outputs at a time: each dy and argmax is spread over its two columns
@@ -270,6 +249,7 @@ let private maxBackwardPlane2x2 (g: Pool2dGeometry) (dyp: nativeptr<float32>) (a
     let spread = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3)
     let columns = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)
     let whole = g.OW / 4 * 4
+    let lost o = invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d is not inside its window" (NativePtr.get ap o) (baseIndex / (g.H * g.W) * g.OH * g.OW + o))
     for oh in 0 .. g.OH - 1 do
         let top = NativePtr.add dxp (2 * oh * g.W)
         let bottom = NativePtr.add top g.W
@@ -284,26 +264,34 @@ let private maxBackwardPlane2x2 (g: Pool2dGeometry) (dyp: nativeptr<float32>) (a
             let inBottom = Vector256.Equals(a, index + Vector256.Create g.W)
             // each output matches at most one of its four inputs: four matches means none went astray
             if Numerics.BitOperations.PopCount(inTop.ExtractMostSignificantBits()) + Numerics.BitOperations.PopCount(inBottom.ExtractMostSignificantBits()) <> 4 then
-                refuseStray2x2 g ap baseIndex oh o 4
+                for k in o .. o + 3 do
+                    let i = NativePtr.get ap k - baseIndex
+                    if i < 0 || i / g.W / 2 <> oh || i % g.W / 2 <> k - oh * g.OW then lost k
             Vector256.Store(Vector256.ConditionalSelect(inTop.AsSingle(), d, Vector256<float32>.Zero), NativePtr.add top (2 * ow))
             Vector256.Store(Vector256.ConditionalSelect(inBottom.AsSingle(), d, Vector256<float32>.Zero), NativePtr.add bottom (2 * ow))
             ow <- ow + 4
         for ow in whole .. g.OW - 1 do
             let o = oh * g.OW + ow
             let i = NativePtr.get ap o - topIndex - 2 * ow
-            if i <> 0 && i <> 1 && i <> g.W && i <> g.W + 1 then refuseStray2x2 g ap baseIndex oh o 1
+            if i <> 0 && i <> 1 && i <> g.W && i <> g.W + 1 then lost o
             let d = 0.0f + NativePtr.get dyp o
             NativePtr.set top (2 * ow) (if i = 0 then d else 0.0f)
             NativePtr.set top (2 * ow + 1) (if i = 1 then d else 0.0f)
             NativePtr.set bottom (2 * ow) (if i = g.W then d else 0.0f)
             NativePtr.set bottom (2 * ow + 1) (if i = g.W + 1 then d else 0.0f)
-    zeroOutsideWindows g dxp
+        // an odd last column is in no window
+        for iw in 2 * g.OW .. g.W - 1 do
+            NativePtr.set top iw 0.0f
+            NativePtr.set bottom iw 0.0f
+    // an odd last row is in no window
+    Pack.zeroRun (NativePtr.add dxp (2 * g.OH * g.W)) ((g.H - 2 * g.OH) * g.W)
 
 /// maxBackwardPlane2x2 eight outputs (sixteen columns) at a time on AVX-512, a row's last few with
 /// masked loads and stores: every dx element written once, as 0 + dy of its window when it was the
 /// window's maximum, else 0. Fails if an argmax is not inside its own window.
 let private maxBackwardPlane2x2x8 (g: Pool2dGeometry) (dyp: nativeptr<float32>) (ap: nativeptr<int>) (dxp: nativeptr<float32>) (baseIndex: int) =
     let spread = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)
+    let lost o = invalidArg "arg" (sprintf "maxpool backward: argmax %d of output %d is not inside its window" (NativePtr.get ap o) (baseIndex / (g.H * g.W) * g.OH * g.OW + o))
     for oh in 0 .. g.OH - 1 do
         let top = NativePtr.add dxp (2 * oh * g.W)
         let bottom = NativePtr.add top g.W
@@ -320,11 +308,18 @@ let private maxBackwardPlane2x2x8 (g: Pool2dGeometry) (dyp: nativeptr<float32>) 
             let inBottom = Vector512.Equals(a, index + Vector512.Create g.W) &&& columns.AsInt32()
             // each output matches at most one of its four inputs: `valid` matches means none went astray
             if Numerics.BitOperations.PopCount(inTop.ExtractMostSignificantBits()) + Numerics.BitOperations.PopCount(inBottom.ExtractMostSignificantBits()) <> valid then
-                refuseStray2x2 g ap baseIndex oh o valid
+                for k in o .. o + valid - 1 do
+                    let i = NativePtr.get ap k - baseIndex
+                    if i < 0 || i / g.W / 2 <> oh || i % g.W / 2 <> k - oh * g.OW then lost k
             Avx512F.MaskStore(NativePtr.add top (2 * ow), columns, Vector512.ConditionalSelect(inTop.AsSingle(), d, Vector512<float32>.Zero))
             Avx512F.MaskStore(NativePtr.add bottom (2 * ow), columns, Vector512.ConditionalSelect(inBottom.AsSingle(), d, Vector512<float32>.Zero))
             ow <- ow + 8
-    zeroOutsideWindows g dxp
+        // an odd last column is in no window
+        for iw in 2 * g.OW .. g.W - 1 do
+            NativePtr.set top iw 0.0f
+            NativePtr.set bottom iw 0.0f
+    // an odd last row is in no window
+    Pack.zeroRun (NativePtr.add dxp (2 * g.OH * g.W)) ((g.H - 2 * g.OH) * g.W)
 
 /// dx into `dx`: each output's gradient goes to the input that was its maximum (argmax always lies
 /// in the output's own plane, so plane runs never collide). When `planeSums` is given, each dx
@@ -338,12 +333,13 @@ let private maxBackwardInto (g: Pool2dGeometry) (arg: int[]) (dy: float32[]) (dx
         use pdx = fixed dx
         use pdy = fixed dy
         use pa = fixed arg
-        let width = twoByTwoWidth g
+        let twoByTwo = Avx2.IsSupported && simdPath () <> Scalar && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
+        let eight = twoByTwo && simdPath () = V512 && Avx512F.IsSupported
         forPlaneRuns g (fun first last ->
-            if width > 0 then
+            if twoByTwo then
                 for pl in first .. last - 1 do
                     let dyp, ap, dxp = NativePtr.add pdy (pl * planeOut), NativePtr.add pa (pl * planeOut), NativePtr.add pdx (pl * planeIn)
-                    if width = 512 then maxBackwardPlane2x2x8 g dyp ap dxp (pl * planeIn)
+                    if eight then maxBackwardPlane2x2x8 g dyp ap dxp (pl * planeIn)
                     else maxBackwardPlane2x2 g dyp ap dxp (pl * planeIn)
                     if not (isNull planeSums) then planeSums.[pl] <- Reduce.sum (ReadOnlySpan<float32>(dx, pl * planeIn, planeIn))
             else
