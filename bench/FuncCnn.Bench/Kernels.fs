@@ -291,6 +291,8 @@ let run (argv: string[]) =
           row "maxpool1 forward (26->13)" (Bytes (4.0 * float p1in.Length + 8.0 * float p1dy.Length)) (fun () -> Pool.maxPool2dForward pool1 p1in) None
           // reads dy and the argmax, writes dx
           row "maxpool1 backward" (Bytes (4.0 * float p1in.Length + 8.0 * float p1dy.Length)) (fun () -> Pool.maxPool2dBackward pool1 p1arg p1dy) None
+          // a first layer's weight and bias gradients straight from the pooled gradient: reads x, dy and the argmax
+          row "conv1 dW+db through maxpool1" (Bytes (4.0 * float x1.Length + 8.0 * float p1dy.Length)) (fun () -> ConvPoolGrad.weightAndBias conv1 pool1 x1 p1arg p1dy true) None
           row "maxpool2 forward (11->5)" (Bytes (4.0 * float dy2.Length + 8.0 * float (128 * 64 * 25))) (fun () -> Pool.maxPool2dForward pool2 dy2) None
           // the step applies the ReLU after the pooling (Model.apply), so its gradient runs on the pooled output
           row "relu1 backward (pool1 output)" (Bytes (12.0 * float p1dy.Length)) (fun () -> Elementwise.reluBackward p1dy p1dy) None ]

@@ -128,6 +128,13 @@ let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (
             if Array.exists id needs then Pool.maxPool2dForward pg y else Pool.maxPool2dForwardValues pg y, null
         finally Setup.Scratch.give y
     Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] pooled inputs (fun dyPooled ->
+        // a first layer (no input gradient): the weight and bias gradients straight from the pooled
+        // gradient, without the convolution's gradient in between (the same bits)
+        if not needs.[0] && needs.[1] && ConvPoolGrad.applies g pg then
+            let withBias = inputs.Length = 3 && needs.[2]
+            let dw, db = ConvPoolGrad.weightAndBias g pg x.Data arg dyPooled withBias
+            [| null; dw; if inputs.Length = 3 then db |]
+        else
         let dy = Setup.Scratch.rent (max 1 convLength)
         // the plane sums only when the bias gradient is wanted
         let sums = if inputs.Length = 3 && needs.[2] then Some(Setup.Scratch.rent (max 1 (g.N * g.K))) else None

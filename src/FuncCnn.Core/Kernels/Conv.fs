@@ -114,7 +114,7 @@ let private packWholeA (a: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (
     blockLength
 
 /// Multiply-adds above which a convolution is split across threads.
-let private worthParallel (g: Conv2dGeometry) =
+let internal worthParallel (g: Conv2dGeometry) =
     int64 g.N * int64 g.K * int64 (g.OH * g.OW) * int64 (g.C * g.KH * g.KW) >= Gemm.ParallelThreshold
 
 /// Writes y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`
@@ -213,7 +213,7 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
     dx
 
 /// Images per weight-gradient partial: a function of N only, so the summation order is fixed.
-let private batchGroups (n: int) = max 1 (min n 16)
+let internal batchGroups (n: int) = max 1 (min n 16)
 
 /// dw [K,C,KH,KW] from x and dy: Σ over images of dy_n · colsₙᵀ. Both operands run along
 /// positions, so one of them needs a transposing pack; the one with fewer rows becomes A (the

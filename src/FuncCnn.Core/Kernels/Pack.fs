@@ -14,10 +14,10 @@ open System.Runtime.Intrinsics.X86
 open Microsoft.FSharp.NativeInterop
 open FuncCnn.Core.Kernels.Setup
 
-/// Writes the transpose of the 16×16 tile at `tile` (row-major) to the first `rows` of 16 rows at
-/// dst (row stride ld): unpack pairs, then 64- and 128-bit lane shuffles.
-let transpose16 (tile: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (rows: int) =
-    let r i = Vector512.Load(NativePtr.add tile (16 * i))
+/// Writes the transpose of the 16×16 tile at `tile` (row stride ldTile) to the first `rows` of 16
+/// rows at dst (row stride ld): unpack pairs, then 64- and 128-bit lane shuffles.
+let transpose16Strided (tile: nativeptr<float32>) (ldTile: int) (dst: nativeptr<float32>) (ld: int) (rows: int) =
+    let r i = Vector512.Load(NativePtr.add tile (ldTile * i))
     let inline pair (a: Vector512<float32>) (b: Vector512<float32>) = struct (Avx512F.UnpackLow(a, b), Avx512F.UnpackHigh(a, b))
     let inline quad (a0: Vector512<float32>) (a1: Vector512<float32>) (b0: Vector512<float32>) (b1: Vector512<float32>) =
         struct (Avx512F.Shuffle(a0, b0, 0x44uy), Avx512F.Shuffle(a0, b0, 0xEEuy), Avx512F.Shuffle(a1, b1, 0x44uy), Avx512F.Shuffle(a1, b1, 0xEEuy))
@@ -45,6 +45,9 @@ let transpose16 (tile: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (
     put 4 (even v4 v12); put 5 (even v5 v13); put 6 (even v6 v14); put 7 (even v7 v15)
     put 8 (odd v0 v8); put 9 (odd v1 v9); put 10 (odd v2 v10); put 11 (odd v3 v11)
     put 12 (odd v4 v12); put 13 (odd v5 v13); put 14 (odd v6 v14); put 15 (odd v7 v15)
+
+/// transpose16Strided of a packed 16×16 tile (row stride 16).
+let transpose16 (tile: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (rows: int) = transpose16Strided tile 16 dst ld rows
 
 /// op(A) rows [0, rows) × k-columns [0, kc) into MR-row strips: strip s holds, for each p, the MR
 /// values of rows s*MR .. s*MR+MR-1 side by side (rows past `rows` are zero).

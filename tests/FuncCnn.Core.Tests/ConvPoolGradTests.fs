@@ -1,0 +1,132 @@
+/// The first layer's weight and bias gradients straight from the pooled gradient (ConvPoolGrad)
+/// against the route it replaces (the pooling's backward with plane sums, the GEMM weight gradient,
+/// the bias fold), bit for bit, on every path and thread count; and its refusal of a hostile argmax.
+module FuncCnn.Core.Tests.ConvPoolGradTests
+
+open System
+open Expecto
+open FuncCnn.Core
+open FuncCnn.Core.Tests.TestUtil
+open FuncCnn.Core.Shape
+open FuncCnn.Core.Kernels
+
+let private withSettings (path: Setup.SimdPath) (threads: int) (f: unit -> 'a) =
+    Setup.withSettings { Path = path; Threads = threads } f
+
+let private assertBitwise (what: string) (expected: float32[]) (actual: float32[]) =
+    Expect.equal actual.Length expected.Length (what + ": length")
+    for i in 0 .. expected.Length - 1 do
+        if BitConverter.SingleToInt32Bits expected.[i] <> BitConverter.SingleToInt32Bits actual.[i] then
+            failwithf "%s: element %d differs: %g (0x%08x) vs %g (0x%08x)" what i expected.[i] (BitConverter.SingleToInt32Bits expected.[i]) actual.[i] (BitConverter.SingleToInt32Bits actual.[i])
+
+/// A case: input [N,C,H,W], K filters of 3x3 with this stride, and the convolution's 2x2 pooling.
+type private Case = { N: int; C: int; H: int; W: int; K: int; Stride: int }
+
+let private geometries (c: Case) =
+    let g = conv2d [| c.N; c.C; c.H; c.W |] [| c.K; c.C; 3; 3 |] (c.Stride, c.Stride) Padding2d.zero
+    g, pool2d "max_pool2d" [| g.N; g.K; g.OH; g.OW |] (2, 2) (2, 2)
+
+/// x, the convolution's output pooled (its argmax) and a pooled gradient with exact zeros, as a
+/// ReLU after the pooling leaves it; `poison` puts +Inf and NaN in the input (never an argmax's
+/// tap only by chance), where the dense route multiplies them by zero gradients.
+let private inputs (c: Case) (seed: int) (poison: bool) =
+    let g, pg = geometries c
+    let rng = Random seed
+    let x = Array.init (g.N * g.C * g.H * g.W) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+    if poison then
+        x.[x.Length / 3] <- Single.PositiveInfinity
+        x.[x.Length / 2] <- nanf
+    // small integers in the convolution's output give ties, where the first maximum must win
+    let y = Array.init (g.N * g.K * g.OH * g.OW) (fun _ -> float32 (rng.Next 4))
+    let _, arg = Pool.maxPool2dForward pg y
+    let dy = Array.init (g.N * g.K * pg.OH * pg.OW) (fun _ -> if rng.Next 3 = 0 then 0.0f else float32 (rng.NextDouble() * 2.0 - 1.0))
+    x, arg, dy
+
+/// The route through the convolution's whole gradient.
+let private dense (c: Case) (x: float32[]) (arg: int[]) (dy: float32[]) =
+    let g, pg = geometries c
+    let dyConv = Array.zeroCreate (g.N * g.K * g.OH * g.OW)
+    let sums = Array.zeroCreate (g.N * g.K)
+    Pool.maxPool2dBackwardInto pg arg dy dyConv (Some sums)
+    Conv.conv2dBackwardWeight g x dyConv, Conv.biasBackwardFromPlaneSums g.N g.K sums
+
+let private cases =
+    [ // the seed CNN's first layer, with a batch that is not a multiple of its 16 groups
+      { N = 19; C = 1; H = 28; W = 28; K = 32; Stride = 1 }
+      // odd convolution output (a last row and column in no window), a partial block of channels
+      { N = 3; C = 2; H = 12; W = 13; K = 20; Stride = 1 }
+      // stride 2, two blocks of channels, the second partial
+      { N = 17; C = 1; H = 11; W = 11; K = 40; Stride = 2 }
+      // one image, three input channels, one half-block
+      { N = 1; C = 3; H = 7; W = 9; K = 16; Stride = 1 }
+      // more positions than one GEMM k block (Gemm.KC): the blocks' partial sums are kept
+      { N = 2; C = 1; H = 30; W = 30; K = 8; Stride = 1 } ]
+
+let private avx512 = Runtime.Intrinsics.X86.Avx512F.IsSupported
+
+[<Tests>]
+let tests =
+    testList "ConvPoolGrad" [
+        sequencedCase "weight and bias gradients equal the dense route bit for bit, on every path and thread count" <| fun () ->
+            if avx512 then
+                for c in cases do
+                    for poison in [ false; true ] do
+                        let x, arg, dy = inputs c (c.N * 31 + c.K) poison
+                        let g, pg = geometries c
+                        let what = sprintf "%A poison=%b" c poison
+                        Expect.isTrue (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies g pg)) (what + ": applies")
+                        // the dense route on the scalar path, the reference every path agrees with
+                        let dwRef, dbRef = withSettings Setup.Scalar 1 (fun () -> dense c x arg dy)
+                        for threads in [ 1; -1 ] do
+                            let dw, db = withSettings Setup.V512 threads (fun () -> ConvPoolGrad.weightAndBias g pg x arg dy true)
+                            assertBitwise (sprintf "%s threads=%d dw" what threads) dwRef dw
+                            assertBitwise (sprintf "%s threads=%d db" what threads) dbRef db
+                        let dwOnly, noBias = withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x arg dy false)
+                        assertBitwise (what + ": dw without the bias") dwRef dwOnly
+                        Expect.isNull noBias (what + ": no bias gradient asked for")
+                        let dwDense, dbDense = withSettings Setup.V512 -1 (fun () -> dense c x arg dy)
+                        assertBitwise (what + ": Vector512 dense dw") dwRef dwDense
+                        assertBitwise (what + ": Vector512 dense db") dbRef dbDense
+
+        testCase "applies only where it computes the dense route's bits" <| fun () ->
+            let g, pg = geometries cases.[0]
+            Expect.isFalse (withSettings Setup.V256 -1 (fun () -> ConvPoolGrad.applies g pg)) "Vector256 path"
+            Expect.isFalse (withSettings Setup.Scalar -1 (fun () -> ConvPoolGrad.applies g pg)) "scalar path"
+            let padded = conv2d [| 1; 1; 8; 8 |] [| 4; 1; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1)
+            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies padded (pool2d "p" [| 1; 4; 8; 8 |] (2, 2) (2, 2)))) "padded convolution"
+            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies g (pool2d "p" [| g.N; g.K; g.OH; g.OW |] (3, 3) (2, 2)))) "overlapping windows"
+            let fiveByFive = conv2d [| 1; 1; 12; 12 |] [| 4; 1; 5; 5 |] (1, 1) Padding2d.zero
+            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies fiveByFive (pool2d "p" [| 1; 4; 8; 8 |] (2, 2) (2, 2)))) "5x5 kernel"
+            Expect.throwsT<ArgumentException> (fun () ->
+                withSettings Setup.Scalar -1 (fun () -> ConvPoolGrad.weightAndBias g pg [||] [||] [||] true) |> ignore) "called where it does not apply"
+
+        testCase "refuses an argmax outside its window, naming it" <| fun () ->
+            if avx512 then
+                let c = cases.[1]
+                let x, arg, dy = inputs c 5 false
+                let g, pg = geometries c
+                let windows = pg.OH * pg.OW
+                // a neighbour's input, the next plane's, a negative index; in the last (partial) group of windows and in a padded block's last channel
+                for o, bad in [ 1, arg.[1] + 2; 7, arg.[7] + g.OH * g.OW; 4, -1; windows - 1, arg.[windows - 1] - 2 * g.OW; (c.K - 1) * windows + 3, arg.[(c.K - 1) * windows + 3] + 1 + g.OW * 2 ] do
+                    let hostile = Array.copy arg
+                    hostile.[o] <- bad
+                    let e = Expect.throwsC (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x hostile dy true) |> ignore) id
+                    Expect.stringContains e.Message (sprintf "argmax %d of output %d is not inside its window" bad o) "names the argmax and its output"
+                // too short an argmax, a too short gradient
+                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x (Array.sub arg 0 5) dy true) |> ignore) "short argmax"
+                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x arg (Array.sub dy 0 5) true) |> ignore) "short gradient"
+
+        testCase "the fused conv + pool op's first-layer gradients equal conv2d then maxPool2d" <| fun () ->
+            // x is a constant (a first layer): the op takes ConvPoolGrad where it applies
+            let rng = Random 11
+            let tensor (dims: int[]) = Tensor.ofArray dims (Array.init (Array.reduce (*) dims) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0)))
+            let x = tensor [| 5; 1; 14; 14 |]
+            let w = tensor [| 12; 1; 3; 3 |]
+            let b = tensor [| 12 |]
+            let seed = tensor [| 5; 12; 6; 6 |]
+            let fused, gf = Autodiff.vjpMany (fun ps -> Nn.conv2dMaxPool (1, 1) Nn.Valid (2, 2) (2, 2) x ps.[0] (Some ps.[1]) |> Ops.relu) [| w; b |] seed
+            let plain, gp = Autodiff.vjpMany (fun ps -> Nn.conv2d (1, 1) Nn.Valid x ps.[0] (Some ps.[1]) |> Nn.maxPool2d (2, 2) (2, 2) |> Ops.relu) [| w; b |] seed
+            assertBitwise "value" (plain.ToArray()) (fused.ToArray())
+            assertBitwise "weight gradient" (gp.[0].ToArray()) (gf.[0].ToArray())
+            assertBitwise "bias gradient" (gp.[1].ToArray()) (gf.[1].ToArray())
+    ]
