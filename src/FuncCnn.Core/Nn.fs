@@ -110,9 +110,11 @@ let maxPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =
         Autodiff.record [| g.N; g.C; g.OH; g.OW |] y [| x |] (fun dy -> [| Pool.maxPool2dBackward g arg dy |])
 
 /// conv2d (no activation) followed by max pooling, recorded as one op: the convolution's output
-/// lives only in scratch while it is pooled, and the backward pass takes the bias gradient from
-/// plane sums the pooling's backward takes while each plane is in cache, instead of a pass over
-/// the whole convolution gradient. Values and gradients are the bits of conv2d then maxPool2d.
+/// lives only in scratch while it is pooled (image by image in cache where ConvPool.forward
+/// applies), and the backward pass takes the bias gradient from plane sums the pooling's backward
+/// takes while each plane is in cache, instead of a pass over the whole convolution gradient; a
+/// first layer's gradients come straight from the pooled gradient (ConvPool.weightAndBias).
+/// Values and gradients are the bits of conv2d then maxPool2d.
 let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (poolStride: int * int) (x: Tensor) (w: Tensor) (b: Tensor option) =
     let g = Shape.conv2d x.Dims w.Dims stride (resolvePadding x w stride padding)
     checkBias "conv2d" g.K b
@@ -120,19 +122,21 @@ let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (
     let convLength = g.N * g.K * g.OH * g.OW
     let inputs = match b with Some b -> [| x; w; b |] | None -> [| x; w |]
     let needs = inputs |> Array.map Autodiff.needsGrad
+    // the argmax only where a gradient will flow back through the pooling
+    let withArg = Array.exists id needs
     let pooled, arg =
+        if ConvPool.forwardApplies g pg then ConvPool.forward g pg x.Data w.Data (b |> Option.map (fun b -> b.Data)) withArg else
         let y = Setup.Scratch.rent (max 1 convLength)
         try
             Conv.conv2dForwardInto false true g x.Data w.Data (b |> Option.map (fun b -> b.Data)) y
-            // the argmax only where a gradient will flow back through the pooling
-            if Array.exists id needs then Pool.maxPool2dForward pg y else Pool.maxPool2dForwardValues pg y, null
+            if withArg then Pool.maxPool2dForward pg y else Pool.maxPool2dForwardValues pg y, null
         finally Setup.Scratch.give y
     Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] pooled inputs (fun dyPooled ->
         // a first layer (no input gradient): the weight and bias gradients straight from the pooled
         // gradient, without the convolution's gradient in between (the same bits)
-        if not needs.[0] && needs.[1] && ConvPoolGrad.applies g pg then
+        if not needs.[0] && needs.[1] && ConvPool.backwardApplies g pg then
             let withBias = inputs.Length = 3 && needs.[2]
-            let dw, db = ConvPoolGrad.weightAndBias g pg x.Data arg dyPooled withBias
+            let dw, db = ConvPool.weightAndBias g pg x.Data arg dyPooled withBias
             [| null; dw; if inputs.Length = 3 then db |]
         else
         let dy = Setup.Scratch.rent (max 1 convLength)

@@ -147,55 +147,70 @@ let private rowSegmentScalar (g: Conv2dGeometry) (planes: nativeptr<float32>) (h
                     t <- t + 1
         NativePtr.set out j (if relu then MathF.Max(acc, 0.0f) else acc)
 
-/// y [N,K,OH,OW] = conv(x, w) (+ bias), then max(0, y) when `relu`, for a geometry where `applies g`.
-let forward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (relu: bool) (y: float32[]) (worthParallel: bool) =
+/// The per-thread scratch one image needs: its padded planes, a segment tile and four biases.
+let private planeDims (g: Conv2dGeometry) =
     let hp, wp0 = paddedDims g
     // segments are 32 columns wide: pad rows so the last segment's reads stay inside
     let segments = (g.OW + 31) / 32
-    let wp = max wp0 (segments * 32 + g.KW - 1)
+    hp, max wp0 (segments * 32 + g.KW - 1)
+
+/// Floats of scratch forwardImage needs.
+let imageScratchLength (g: Conv2dGeometry) =
+    let hp, wp = planeDims g
+    g.C * hp * wp + 4 * 32 + 4
+
+/// Image n's output [K,OH,OW] = conv(x, w) (+ bias), then max(0, y) when `relu`, written at `out`
+/// (only there: K*OH*OW floats), with `scratch` (imageScratchLength floats) for its padded planes.
+let forwardImage (g: Conv2dGeometry) (px: nativeptr<float32>) (pw: nativeptr<float32>) (bias: float32[] option) (relu: bool)
+                 (n: int) (scratch: nativeptr<float32>) (out: nativeptr<float32>) =
+    let hp, wp = planeDims g
+    let segments = (g.OW + 31) / 32
     let p = g.OH * g.OW
-    let biasArr = defaultArg bias [||]
     let path = simdPath ()
     let scalar = path = Scalar
     // Vector512: channels four at a time (the rest one by one below)
     let quads = if path = V512 then g.K / 4 else 0
+    let planes = scratch
+    let tile = NativePtr.add scratch (g.C * hp * wp)
+    let biases = NativePtr.add tile (4 * 32)
+    pad g (NativePtr.add px (n * g.C * g.H * g.W)) planes hp wp
+    let imageEnd = g.K * p
+    for q in 0 .. quads - 1 do
+        let k = 4 * q
+        for i in 0 .. 3 do NativePtr.set biases i (match bias with Some b -> b.[k + i] | None -> 0.0f)
+        for oh in 0 .. g.OH - 1 do
+            let rowStart = k * p + oh * g.OW
+            for s in 0 .. segments - 1 do
+                let col0 = s * 32
+                // A short segment may run on into its channel's next rows, written later, as long
+                // as it stays in its plane (the next plane of the four is already written).
+                if col0 + 32 <= g.OW || oh * g.OW + col0 + 32 <= p then
+                    rowSegment512x4 g planes hp wp pw k oh col0 biases relu (NativePtr.add out (rowStart + col0)) p
+                else
+                    rowSegment512x4 g planes hp wp pw k oh col0 biases relu tile 32
+                    for i in 0 .. 3 do Pack.copyRun (NativePtr.add tile (32 * i)) (NativePtr.add out (rowStart + i * p + col0)) (g.OW - col0)
+    for k in 4 * quads .. g.K - 1 do
+        let b = match bias with Some b -> b.[k] | None -> 0.0f
+        for oh in 0 .. g.OH - 1 do
+            let rowStart = k * p + oh * g.OW
+            let yrow = NativePtr.add out rowStart
+            for s in 0 .. segments - 1 do
+                let col0 = s * 32
+                // A short last segment may run on into the rows after it, which this loop writes
+                // later anyway, as long as it stays inside this image's output (another thread
+                // writes the next image); only there does it go through the tile.
+                let whole = col0 + 32 <= g.OW || rowStart + col0 + 32 <= imageEnd
+                let dst = if whole then NativePtr.add yrow col0 else tile
+                // direct calls, not a function value: a 10-argument closure call would allocate
+                if scalar then rowSegmentScalar g planes hp wp pw k oh col0 b relu dst
+                else rowSegment256 g planes hp wp pw k oh col0 b relu dst
+                if not whole then Pack.copyRun tile (NativePtr.add yrow col0) (g.OW - col0)
+
+/// y [N,K,OH,OW] = conv(x, w) (+ bias), then max(0, y) when `relu`, for a geometry where `applies g`.
+let forward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (relu: bool) (y: float32[]) (worthParallel: bool) =
     use px = fixed x
     use pw = fixed w
     use py = fixed y
-    parallelForWithScratch g.N worthParallel (g.C * hp * wp + 4 * 32 + 4) (fun scratch n ->
+    parallelForWithScratch g.N worthParallel (imageScratchLength g) (fun scratch n ->
         use ps = fixed scratch
-        let planes = ps
-        let tile = NativePtr.add ps (g.C * hp * wp)
-        let biases = NativePtr.add tile (4 * 32)
-        pad g (NativePtr.add px (n * g.C * g.H * g.W)) planes hp wp
-        let imageEnd = (n + 1) * g.K * p
-        for q in 0 .. quads - 1 do
-            let k = 4 * q
-            for i in 0 .. 3 do NativePtr.set biases i (if bias.IsSome then biasArr.[k + i] else 0.0f)
-            for oh in 0 .. g.OH - 1 do
-                let rowStart = (n * g.K + k) * p + oh * g.OW
-                for s in 0 .. segments - 1 do
-                    let col0 = s * 32
-                    // A short segment may run on into its channel's next rows, written later, as long
-                    // as it stays in its plane (the next plane of the four is already written).
-                    if col0 + 32 <= g.OW || oh * g.OW + col0 + 32 <= p then
-                        rowSegment512x4 g planes hp wp pw k oh col0 biases relu (NativePtr.add py (rowStart + col0)) p
-                    else
-                        rowSegment512x4 g planes hp wp pw k oh col0 biases relu tile 32
-                        for i in 0 .. 3 do Pack.copyRun (NativePtr.add tile (32 * i)) (NativePtr.add py (rowStart + i * p + col0)) (g.OW - col0)
-        for k in 4 * quads .. g.K - 1 do
-            let b = if bias.IsSome then biasArr.[k] else 0.0f
-            for oh in 0 .. g.OH - 1 do
-                let rowStart = (n * g.K + k) * p + oh * g.OW
-                let yrow = NativePtr.add py rowStart
-                for s in 0 .. segments - 1 do
-                    let col0 = s * 32
-                    // A short last segment may run on into the rows after it, which this loop writes
-                    // later anyway, as long as it stays inside this image's output (another thread
-                    // writes the next image); only there does it go through the tile.
-                    let whole = col0 + 32 <= g.OW || rowStart + col0 + 32 <= imageEnd
-                    let out = if whole then NativePtr.add yrow col0 else tile
-                    // direct calls, not a function value: a 10-argument closure call would allocate
-                    if scalar then rowSegmentScalar g planes hp wp pw k oh col0 b relu out
-                    else rowSegment256 g planes hp wp pw k oh col0 b relu out
-                    if not whole then Pack.copyRun tile (NativePtr.add yrow col0) (g.OW - col0))
+        forwardImage g px pw bias relu n ps (NativePtr.add py (n * g.K * g.OH * g.OW)))

@@ -194,6 +194,38 @@ let private maxPlane2x2x16 (g: Pool2dGeometry) (xin: nativeptr<float32>) (yo: na
                 Avx512F.MaskStore(NativePtr.add ao o, outputs.AsInt32(), bi)
             ow <- ow + 16
 
+/// Which max-pooling plane kernel runs under the current settings.
+type private MaxKernel =
+    | Sixteen
+    | TwoByTwo
+    | Gather
+    | Plain
+
+let private maxKernelFor (g: Pool2dGeometry) =
+    let vector = Avx2.IsSupported && simdPath () <> Scalar
+    let twoByTwo = vector && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
+    if twoByTwo && simdPath () = V512 && Avx512F.IsSupported then Sixteen
+    elif twoByTwo then TwoByTwo
+    elif vector then Gather
+    else Plain
+
+/// Max pooling of `count` planes of the batch from `first` on, read from xin (plane `first` at xin,
+/// `readable` floats from there), into y and (unless null) the argmax as flat indices into the
+/// whole batch's input: the same values and indices wherever the planes are read from.
+let private maxPlanes (g: Pool2dGeometry) (kind: MaxKernel) (origins: nativeptr<int>) (xin: nativeptr<float32>) (readable: int)
+                      (first: int) (count: int) (py: nativeptr<float32>) (pa: nativeptr<int>) =
+    let planeIn, planeOut = g.H * g.W, g.OH * g.OW
+    for i in 0 .. count - 1 do
+        let pl = first + i
+        let x = NativePtr.add xin (i * planeIn)
+        let yo = NativePtr.add py (pl * planeOut)
+        let ao = if NativePtr.isNullPtr pa then NativePtr.nullPtr else NativePtr.add pa (pl * planeOut)
+        match kind with
+        | Sixteen -> maxPlane2x2x16 g x yo ao (pl * planeIn)
+        | TwoByTwo -> maxPlane2x2 g x (readable - i * planeIn) yo ao (pl * planeIn)
+        | Gather -> maxPlaneGather g origins x yo ao (pl * planeIn)
+        | Plain -> maxPlaneScalar g x yo ao (pl * planeIn)
+
 /// Max pooling of x into y and, unless `arg` is null, the flat input index of each maximum; the
 /// planes split over threads when `split` (and big enough), else all on the calling thread.
 let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: int[]) (split: bool) =
@@ -202,25 +234,37 @@ let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: 
     requireFits "maxpool input" x 0 (planes * planeIn)
     requireFits "maxpool output" y 0 (planes * planeOut)
     if planes * planeOut > 0 then
-        let vector = Avx2.IsSupported && simdPath () <> Scalar
-        let twoByTwo = vector && g.KH = 2 && g.KW = 2 && g.SH = 2 && g.SW = 2
-        let sixteen = twoByTwo && simdPath () = V512 && Avx512F.IsSupported
-        let useGather = vector && not twoByTwo
-        let origins = if useGather then windowOrigins g else [||]
+        let kind = maxKernelFor g
+        let origins = if kind = Gather then windowOrigins g else [||]
         use px = fixed x
         use py = fixed y
         use pa = fixed arg
         use po = fixed origins
-        let run first last =
-            for pl in first .. last - 1 do
-                let xin = NativePtr.add px (pl * planeIn)
-                let yo = NativePtr.add py (pl * planeOut)
-                let ao = if isNull arg then NativePtr.nullPtr else NativePtr.add pa (pl * planeOut)
-                if sixteen then maxPlane2x2x16 g xin yo ao (pl * planeIn)
-                elif twoByTwo then maxPlane2x2 g xin (x.Length - pl * planeIn) yo ao (pl * planeIn)
-                elif useGather then maxPlaneGather g po xin yo ao (pl * planeIn)
-                else maxPlaneScalar g xin yo ao (pl * planeIn)
+        let run first last = maxPlanes g kind po (NativePtr.add px (first * planeIn)) (x.Length - first * planeIn) first (last - first) py pa
         if split then forPlaneRuns g run else run 0 planes
+
+/// Max pooling of a batch whose images are made one at a time: `image n dst scratch` writes image n
+/// [C,H,W] at dst (a per-thread buffer, with `scratchLength` more floats of scratch after it), which
+/// is pooled at once, while it is in that core's cache; the images never go to memory. Returns y
+/// and, when `withArg`, the argmax (flat indices into the whole batch), as maxPool2dForward would
+/// from the whole batch. Images split over threads when `split`.
+let maxPool2dForwardOfImages (g: Pool2dGeometry) (split: bool) (withArg: bool) (scratchLength: int) (image: int -> nativeint -> nativeint -> unit) =
+    let planeIn, planeOut = g.H * g.W, g.OH * g.OW
+    let y = uninitialized (g.N * g.C * planeOut)
+    let arg = if withArg then uninitializedInts y.Length else null
+    if y.Length > 0 then
+        let kind = maxKernelFor g
+        let origins = if kind = Gather then windowOrigins g else [||]
+        let imageLength = g.C * planeIn
+        use py = fixed y
+        use pa = fixed arg
+        use po = fixed origins
+        parallelForWithScratch g.N split (imageLength + scratchLength + 2 * AlignSlack) (fun buffer n ->
+            use pinned = fixed buffer
+            let dst = align64 pinned
+            image n (NativePtr.toNativeInt dst) (NativePtr.toNativeInt (align64 (NativePtr.add dst imageLength)))
+            maxPlanes g kind po dst imageLength (n * g.C) g.C py pa)
+    y, arg
 
 /// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties;
 /// a NaN wins, the last NaN of the window if several).

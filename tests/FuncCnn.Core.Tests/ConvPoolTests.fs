@@ -1,7 +1,9 @@
-/// The first layer's weight and bias gradients straight from the pooled gradient (ConvPoolGrad)
-/// against the route it replaces (the pooling's backward with plane sums, the GEMM weight gradient,
-/// the bias fold), bit for bit, on every path and thread count; and its refusal of a hostile argmax.
-module FuncCnn.Core.Tests.ConvPoolGradTests
+/// The fused convolution + max pooling kernels (ConvPool) against the routes they replace, bit for
+/// bit, on every path and thread count: the forward pass pooled image by image against the whole
+/// convolution output pooled; the first layer's weight and bias gradients straight from the pooled
+/// gradient against the pooling's backward with plane sums, the GEMM weight gradient and the bias
+/// fold; and the refusal of a hostile argmax.
+module FuncCnn.Core.Tests.ConvPoolTests
 
 open System
 open Expecto
@@ -66,7 +68,7 @@ let private avx512 = Runtime.Intrinsics.X86.Avx512F.IsSupported
 
 [<Tests>]
 let tests =
-    testList "ConvPoolGrad" [
+    testList "ConvPool" [
         sequencedCase "weight and bias gradients equal the dense route bit for bit, on every path and thread count" <| fun () ->
             if avx512 then
                 for c in cases do
@@ -74,31 +76,58 @@ let tests =
                         let x, arg, dy = inputs c (c.N * 31 + c.K) poison
                         let g, pg = geometries c
                         let what = sprintf "%A poison=%b" c poison
-                        Expect.isTrue (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies g pg)) (what + ": applies")
+                        Expect.isTrue (withSettings Setup.V512 -1 (fun () -> ConvPool.backwardApplies g pg)) (what + ": applies")
                         // the dense route on the scalar path, the reference every path agrees with
                         let dwRef, dbRef = withSettings Setup.Scalar 1 (fun () -> dense c x arg dy)
                         for threads in [ 1; -1 ] do
-                            let dw, db = withSettings Setup.V512 threads (fun () -> ConvPoolGrad.weightAndBias g pg x arg dy true)
+                            let dw, db = withSettings Setup.V512 threads (fun () -> ConvPool.weightAndBias g pg x arg dy true)
                             assertBitwise (sprintf "%s threads=%d dw" what threads) dwRef dw
                             assertBitwise (sprintf "%s threads=%d db" what threads) dbRef db
-                        let dwOnly, noBias = withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x arg dy false)
+                        let dwOnly, noBias = withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x arg dy false)
                         assertBitwise (what + ": dw without the bias") dwRef dwOnly
                         Expect.isNull noBias (what + ": no bias gradient asked for")
                         let dwDense, dbDense = withSettings Setup.V512 -1 (fun () -> dense c x arg dy)
                         assertBitwise (what + ": Vector512 dense dw") dwRef dwDense
                         assertBitwise (what + ": Vector512 dense db") dbRef dbDense
 
+        sequencedCase "the forward pass pooled image by image equals the whole output pooled, on every path and thread count" <| fun () ->
+            // a 2x2 pooling (the one-pass kernels), a 3x3 stride-2 one (the gather kernel) and an odd output
+            for (n, c, h, w, k), (pool, stride) in
+                [ (19, 1, 28, 28, 32), ((2, 2), (2, 2)); (3, 2, 12, 13, 5), ((2, 2), (2, 2)); (2, 1, 14, 11, 7), ((3, 3), (2, 2)); (1, 3, 9, 10, 4), ((2, 3), (1, 2)) ] do
+                let g = conv2d [| n; c; h; w |] [| k; c; 3; 3 |] (1, 1) Padding2d.zero
+                let pg = pool2d "max_pool2d" [| g.N; g.K; g.OH; g.OW |] pool stride
+                let rng = Random(n * 7 + k)
+                let x = Array.init (n * c * h * w) (fun _ -> float32 (rng.Next 5) - 2.0f)
+                let wt = Array.init (k * c * 9) (fun _ -> float32 (rng.NextDouble() - 0.5))
+                let bias = Some(Array.init k (fun _ -> float32 (rng.NextDouble() - 0.5)))
+                Expect.isTrue (ConvPool.forwardApplies g pg) (sprintf "%A applies" g)
+                for path in [ Setup.Scalar; Setup.V256; Setup.V512 ] do
+                    if path <> Setup.V512 || avx512 then
+                        let y = Array.zeroCreate (g.N * g.K * g.OH * g.OW)
+                        let expected, expectedArg = withSettings path 1 (fun () -> Conv.conv2dForwardInto false false g x wt bias y; Pool.maxPool2dForward pg y)
+                        for threads in [ 1; -1 ] do
+                            let what = sprintf "%A %A pool %A threads=%d" path g pool threads
+                            let pooled, arg = withSettings path threads (fun () -> ConvPool.forward g pg x wt bias true)
+                            assertBitwise (what + ": pooled") expected pooled
+                            Expect.equal arg expectedArg (what + ": argmax")
+                            let values, noArg = withSettings path threads (fun () -> ConvPool.forward g pg x wt bias false)
+                            assertBitwise (what + ": pooled without argmax") expected values
+                            Expect.isNull noArg (what + ": no argmax asked for")
+            let strided = conv2d [| 1; 1; 20; 20 |] [| 4; 1; 3; 3 |] (2, 2) Padding2d.zero
+            Expect.isFalse (ConvPool.forwardApplies strided (pool2d "p" [| 1; 4; strided.OH; strided.OW |] (2, 2) (2, 2))) "stride 2: not the direct kernel"
+            Expect.throwsT<ArgumentException> (fun () -> ConvPool.forward strided (pool2d "p" [| 1; 4; strided.OH; strided.OW |] (2, 2) (2, 2)) [||] [||] None true |> ignore) "called where it does not apply"
+
         testCase "applies only where it computes the dense route's bits" <| fun () ->
             let g, pg = geometries cases.[0]
-            Expect.isFalse (withSettings Setup.V256 -1 (fun () -> ConvPoolGrad.applies g pg)) "Vector256 path"
-            Expect.isFalse (withSettings Setup.Scalar -1 (fun () -> ConvPoolGrad.applies g pg)) "scalar path"
+            Expect.isFalse (withSettings Setup.V256 -1 (fun () -> ConvPool.backwardApplies g pg)) "Vector256 path"
+            Expect.isFalse (withSettings Setup.Scalar -1 (fun () -> ConvPool.backwardApplies g pg)) "scalar path"
             let padded = conv2d [| 1; 1; 8; 8 |] [| 4; 1; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1)
-            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies padded (pool2d "p" [| 1; 4; 8; 8 |] (2, 2) (2, 2)))) "padded convolution"
-            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies g (pool2d "p" [| g.N; g.K; g.OH; g.OW |] (3, 3) (2, 2)))) "overlapping windows"
+            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPool.backwardApplies padded (pool2d "p" [| 1; 4; 8; 8 |] (2, 2) (2, 2)))) "padded convolution"
+            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPool.backwardApplies g (pool2d "p" [| g.N; g.K; g.OH; g.OW |] (3, 3) (2, 2)))) "overlapping windows"
             let fiveByFive = conv2d [| 1; 1; 12; 12 |] [| 4; 1; 5; 5 |] (1, 1) Padding2d.zero
-            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.applies fiveByFive (pool2d "p" [| 1; 4; 8; 8 |] (2, 2) (2, 2)))) "5x5 kernel"
+            Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPool.backwardApplies fiveByFive (pool2d "p" [| 1; 4; 8; 8 |] (2, 2) (2, 2)))) "5x5 kernel"
             Expect.throwsT<ArgumentException> (fun () ->
-                withSettings Setup.Scalar -1 (fun () -> ConvPoolGrad.weightAndBias g pg [||] [||] [||] true) |> ignore) "called where it does not apply"
+                withSettings Setup.Scalar -1 (fun () -> ConvPool.weightAndBias g pg [||] [||] [||] true) |> ignore) "called where it does not apply"
 
         testCase "refuses an argmax outside its window, naming it" <| fun () ->
             if avx512 then
@@ -110,14 +139,14 @@ let tests =
                 for o, bad in [ 1, arg.[1] + 2; 7, arg.[7] + g.OH * g.OW; 4, -1; windows - 1, arg.[windows - 1] - 2 * g.OW; (c.K - 1) * windows + 3, arg.[(c.K - 1) * windows + 3] + 1 + g.OW * 2 ] do
                     let hostile = Array.copy arg
                     hostile.[o] <- bad
-                    let e = Expect.throwsC (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x hostile dy true) |> ignore) id
+                    let e = Expect.throwsC (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x hostile dy true) |> ignore) id
                     Expect.stringContains e.Message (sprintf "argmax %d of output %d is not inside its window" bad o) "names the argmax and its output"
                 // too short an argmax, a too short gradient
-                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x (Array.sub arg 0 5) dy true) |> ignore) "short argmax"
-                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPoolGrad.weightAndBias g pg x arg (Array.sub dy 0 5) true) |> ignore) "short gradient"
+                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x (Array.sub arg 0 5) dy true) |> ignore) "short argmax"
+                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x arg (Array.sub dy 0 5) true) |> ignore) "short gradient"
 
         testCase "the fused conv + pool op's first-layer gradients equal conv2d then maxPool2d" <| fun () ->
-            // x is a constant (a first layer): the op takes ConvPoolGrad where it applies
+            // x is a constant (a first layer): the op takes ConvPool where it applies
             let rng = Random 11
             let tensor (dims: int[]) = Tensor.ofArray dims (Array.init (Array.reduce (*) dims) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0)))
             let x = tensor [| 5; 1; 14; 14 |]

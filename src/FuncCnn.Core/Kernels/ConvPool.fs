@@ -1,20 +1,25 @@
-/// The weight and bias gradients of a 3x3 convolution whose output went through a 2x2 max pooling
-/// of stride 2, straight from the pooled gradient and its argmax, for a layer whose input needs no
-/// gradient (a first layer). The route through the pooling's backward writes the whole convolution
-/// gradient (four times the pooled size, three quarters zeros), sums each of its planes for the
-/// bias, and feeds it through a transposing pack into the GEMM; at the seed CNN's first layer that
-/// is the pooling backward, a 14%-of-peak GEMM and plane sums over 11 MB per step (perf: ~12% of a
-/// step). Here each image's pooled gradient and argmax are turned so the channels lie along the
-/// vector lanes, and one pass over the convolution's positions makes each position's gradient for
-/// 32 channels at once (the pooled gradient where the argmax is that position, else zero) and
-/// multiply-adds it onto nine tap accumulators per 16 channels.
+/// A convolution followed by max pooling, fused where it pays: the forward pass pools each image's
+/// convolution output while it is in cache, and a first layer's weight and bias gradients come
+/// straight from the pooled gradient. Both give the bits of the separate kernels.
 ///
-/// The same bits as that route: each weight-gradient element is the same chain of fused
-/// multiply-adds (a batch group's images in order; per image, the positions in Gemm.kBlocking's
-/// blocks, each block from zero and then added onto the partial, as the micro-kernel does), the
-/// group partials are added in group order, and each plane sum keeps Reduce.sum's 16 lanes and fold.
-/// A position no window covers still multiplies its zero gradient, as the dense route does.
-module FuncCnn.Core.Kernels.ConvPoolGrad
+/// Forward: where the direct kernel takes the convolution (a first layer), each image's output is
+/// made in a per-thread buffer and pooled at once, so the convolution's output (four times the
+/// pooled size, 11 MB at the seed CNN's first layer) is never written to memory and read back.
+///
+/// Weight and bias gradients of a 3x3 convolution pooled by 2x2 windows of stride 2, for a layer
+/// whose input needs no gradient: the route through the pooling's backward writes the whole
+/// convolution gradient (three quarters zeros), sums each of its planes for the bias and feeds it
+/// through a transposing pack into the GEMM; at the seed CNN's first layer that is a 15%-of-peak
+/// GEMM and ~12% of a step (perf). Here each image's pooled gradient and argmax are turned so the
+/// channels lie along the vector lanes, and one pass over the convolution's positions makes each
+/// position's gradient for 32 channels at once (the pooled gradient where the argmax is that
+/// position, else zero) and multiply-adds it onto nine tap accumulators per 16 channels. The same
+/// bits as that route: each weight-gradient element is the same chain of fused multiply-adds (a
+/// batch group's images in order; per image, the positions in Gemm.kBlocking's blocks, each block
+/// from zero and then added onto the partial, as the micro-kernel does), the group partials are
+/// added in group order, and each plane sum keeps Reduce.sum's 16 lanes and fold. A position no
+/// window covers still multiplies its zero gradient, as the dense route does.
+module FuncCnn.Core.Kernels.ConvPool
 
 open FuncCnn
 
@@ -31,9 +36,26 @@ open FuncCnn.Core.Kernels.Setup
 [<Literal>]
 let private Block = 32
 
-/// Whether this route applies: the Vector512 path, a 3x3 convolution with every tap inside the image
+/// Whether `forward` applies: the direct kernel takes the convolution, and the pooling reads its output.
+let forwardApplies (g: Conv2dGeometry) (pg: Pool2dGeometry) =
+    DirectConv.applies g && pg.N = g.N && pg.C = g.K && pg.H = g.OH && pg.W = g.OW
+
+/// (pooled [N,K,POH,POW], argmax or null without `withArg`) of conv2d (no activation) then max
+/// pooling, each image pooled while in cache (see the module comment); the values and argmax
+/// Conv.conv2dForwardInto then Pool.maxPool2dForward give. Only where `forwardApplies`.
+let forward (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (withArg: bool) =
+    if not (forwardApplies g pg) then invalidArg "g" "ConvPool.forward: needs a convolution the direct kernel takes and a pooling of its output"
+    requireFits "conv2d input" x 0 (g.N * g.C * g.H * g.W)
+    requireFits "conv2d weight" w 0 (g.K * g.C * g.KH * g.KW)
+    bias |> Option.iter (fun b -> requireFits "conv2d bias" b 0 g.K)
+    use px = fixed x
+    use pw = fixed w
+    Pool.maxPool2dForwardOfImages pg (Conv.worthParallel g) withArg (DirectConv.imageScratchLength g) (fun n image scratch ->
+        DirectConv.forwardImage g px pw bias false n (NativePtr.ofNativeInt scratch) (NativePtr.ofNativeInt image))
+
+/// Whether `weightAndBias` applies: the Vector512 path, a 3x3 convolution with every tap inside the image
 /// (no padding, any stride), pooled by 2x2 windows moved by 2 (each position in at most one window).
-let applies (g: Conv2dGeometry) (pg: Pool2dGeometry) =
+let backwardApplies (g: Conv2dGeometry) (pg: Pool2dGeometry) =
     simdPath () = V512 && Avx512F.IsSupported
     && g.KH = 3 && g.KW = 3 && g.PadTop = 0 && g.PadLeft = 0
     && (g.OH - 1) * g.SH + g.KH <= g.H && (g.OW - 1) * g.SW + g.KW <= g.W
@@ -205,9 +227,9 @@ let private positionBlock (p0: int) (p1: int) (xc: nativeptr<float32>) (w: int) 
 /// was max-pooled by pg into [N,K,POH,POW], from the input x, the pooling's argmax (flat indices
 /// into the convolution's output, as Pool.maxPool2dForward gives them) and the pooled gradient:
 /// bit for bit what Pool.maxPool2dBackwardInto (with plane sums), Conv.conv2dBackwardWeight and
-/// Conv.biasBackwardFromPlaneSums give. Only where `applies`.
+/// Conv.biasBackwardFromPlaneSums give. Only where `backwardApplies`.
 let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: int[]) (dyPooled: float32[]) (withBias: bool) : float32[] * float32[] =
-    if not (applies g pg) then invalidArg "g" "ConvPoolGrad.weightAndBias: needs the Vector512 path, a 3x3 unpadded convolution and a 2x2 stride-2 max pooling of its output"
+    if not (backwardApplies g pg) then invalidArg "g" "ConvPool.weightAndBias: needs the Vector512 path, a 3x3 unpadded convolution and a 2x2 stride-2 max pooling of its output"
     let positions = g.OH * g.OW
     let windows = pg.OH * pg.OW
     let taps = g.C * 9
