@@ -20,13 +20,17 @@ type private Loop(count: int, helpers: int, context: ExecutionContext) =
     /// The unclaimed pieces [front, back]: front in the low 32 bits, back in the high 32 bits.
     let mutable unclaimed = int64 (count - 1) <<< 32
     let mutable unfinished = count
+    /// Participants still holding a local value (they give it back after their last piece).
+    let mutable holding = 0
     let mutable helpersIn = 0
     let mutable failure: ExceptionDispatchInfo = null
     /// Claims and runs pieces (from the front or the back) until none is left, recording (never
     /// throwing) what failed.
     abstract RunPieces: fromFront: bool -> unit
     member _.Context = context
-    member _.Done = Volatile.Read(&unfinished) = 0
+    /// Every piece finished and every local given back (a participant holds before it finishes its
+    /// first piece, so no holder can still appear once the pieces are done).
+    member _.Done = Volatile.Read(&unfinished) = 0 && Volatile.Read(&holding) = 0
     member _.Failure = failure
     /// The next unclaimed piece from one end, or -1.
     member _.Claim(fromFront: bool) =
@@ -42,6 +46,8 @@ type private Loop(count: int, helpers: int, context: ExecutionContext) =
                     claimed <- if fromFront then front else back
         claimed
     member _.Finished() = Interlocked.Decrement(&unfinished) |> ignore
+    member _.Hold() = Interlocked.Increment(&holding) |> ignore
+    member _.Unhold() = Interlocked.Decrement(&holding) |> ignore
     member _.Fail(e: exn) = Interlocked.CompareExchange(&failure, ExceptionDispatchInfo.Capture e, null) |> ignore
     /// Whether one more helper may join (the loop's thread budget minus the caller).
     member _.TryJoin() = Interlocked.Increment(&helpersIn) <= helpers
@@ -53,6 +59,8 @@ type private Loop<'Local>(count, helpers, context, init: unit -> 'Local, body: '
     override this.RunPieces(fromFront) =
         let mutable i = this.Claim fromFront
         if i >= 0 then
+            // held until the local is given back: the caller returns only after that
+            this.Hold()
             let mutable local = Unchecked.defaultof<'Local>
             let borrowed =
                 try local <- init (); true
@@ -64,6 +72,7 @@ type private Loop<'Local>(count, helpers, context, init: unit -> 'Local, body: '
                 i <- this.Claim fromFront
             if borrowed then
                 try release local with e -> this.Fail e
+            this.Unhold()
 
 /// How long a worker spins for the next loop before it sleeps (a step's loops are microseconds apart).
 let private spinTicks = Stopwatch.Frequency / 1000L // 1 ms: a training step never has a longer serial stretch
@@ -150,7 +159,8 @@ let runWithLocal (count: int) (threads: int) (init: unit -> 'Local) (body: 'Loca
             publish loop
             InLoop.Value <- true
             try loop.RunPieces true finally InLoop.Value <- false
-            // the caller ran out of pieces: wait for the ones still running on workers
+            // the caller ran out of pieces: wait for the ones still running on workers, and for
+            // their locals to be given back
             let mutable spin = SpinWait()
             while not loop.Done do spin.SpinOnce(-1)
             Volatile.Write(&current, null)
