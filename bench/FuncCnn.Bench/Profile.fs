@@ -33,7 +33,7 @@ let run (batch: int) =
     add "conv1 forward" (time reps (fun () -> Nn.conv2d (1, 1) Nn.Valid x (p "conv1/kernel") (Some(p "conv1/bias")) |> ignore))
     let g1f = Shape.conv2d x.Dims (p "conv1/kernel").Dims (1, 1) Shape.Padding2d.zero
     let yReused = Array.zeroCreate c1.Numel
-    add "conv1 forward kernel, reused output" (time reps (fun () -> DirectConv.forward g1f x.Data (p "conv1/kernel").Data (Some (p "conv1/bias").Data) true yReused true))
+    add "conv1 forward kernel, reused output" (time reps (fun () -> Conv.conv2dForwardInto true true g1f x.Data (p "conv1/kernel").Data (Some (p "conv1/bias").Data) yReused))
     add "allocate conv1-sized output" (time reps (fun () -> System.GC.AllocateUninitializedArray<float32> c1.Numel |> ignore))
     let r1 = Ops.relu c1
     add "relu1 forward" (time reps (fun () -> Ops.relu c1 |> ignore))

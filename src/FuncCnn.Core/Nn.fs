@@ -110,10 +110,10 @@ let maxPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =
         Autodiff.record [| g.N; g.C; g.OH; g.OW |] y [| x |] (fun dy -> [| Pool.maxPool2dBackward g arg dy |])
 
 /// conv2d (no activation) followed by max pooling, recorded as one op: the convolution's output
-/// lives only in scratch while it is pooled (image by image in cache where ConvPool.forward
-/// applies), and the backward pass takes the bias gradient from plane sums the pooling's backward
-/// takes while each plane is in cache, instead of a pass over the whole convolution gradient; a
-/// first layer's gradients come straight from the pooled gradient (ConvPool.weightAndBias).
+/// lives only in a per-thread buffer while each image is pooled (ConvPool.forward), and the
+/// backward pass takes the bias gradient from plane sums the pooling's backward takes while each
+/// plane is in cache, instead of a pass over the whole convolution gradient; a first layer's
+/// gradients come straight from the pooled gradient (ConvPool.weightAndBias).
 /// Values and gradients are the bits of conv2d then maxPool2d.
 let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (poolStride: int * int) (x: Tensor) (w: Tensor) (b: Tensor option) =
     let g = Shape.conv2d x.Dims w.Dims stride (resolvePadding x w stride padding)
@@ -124,13 +124,7 @@ let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (
     let needs = inputs |> Array.map Autodiff.needsGrad
     // the argmax only where a gradient will flow back through the pooling
     let withArg = Array.exists id needs
-    let pooled, arg =
-        if ConvPool.forwardApplies g pg then ConvPool.forward g pg x.Data w.Data (b |> Option.map (fun b -> b.Data)) withArg else
-        let y = Setup.Scratch.rent (max 1 convLength)
-        try
-            Conv.conv2dForwardInto false true g x.Data w.Data (b |> Option.map (fun b -> b.Data)) y
-            if withArg then Pool.maxPool2dForward pg y else Pool.maxPool2dForwardValues pg y, null
-        finally Setup.Scratch.give y
+    let pooled, arg = ConvPool.forward g pg x.Data w.Data (b |> Option.map (fun b -> b.Data)) withArg
     Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] pooled inputs (fun dyPooled ->
         // a first layer (no input gradient): the weight and bias gradients straight from the pooled
         // gradient, without the convolution's gradient in between (the same bits)

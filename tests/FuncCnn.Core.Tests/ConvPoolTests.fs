@@ -91,10 +91,18 @@ let tests =
                         assertBitwise (what + ": Vector512 dense db") dbRef dbDense
 
         sequencedCase "the forward pass pooled image by image equals the whole output pooled, on every path and thread count" <| fun () ->
-            // a 2x2 pooling (the one-pass kernels), a 3x3 stride-2 one (the gather kernel) and an odd output
-            for (n, c, h, w, k), (pool, stride) in
-                [ (19, 1, 28, 28, 32), ((2, 2), (2, 2)); (3, 2, 12, 13, 5), ((2, 2), (2, 2)); (2, 1, 14, 11, 7), ((3, 3), (2, 2)); (1, 3, 9, 10, 4), ((2, 3), (1, 2)) ] do
-                let g = conv2d [| n; c; h; w |] [| k; c; 3; 3 |] (1, 1) Padding2d.zero
+            // the direct kernel (first layers), the GEMM with the image packed straight into its panels
+            // (the seed CNN's second layer) and through im2col (stride 2, padding); a 2x2 pooling (the
+            // one-pass kernels), a 3x3 stride-2 one (the gather kernel), odd outputs
+            for (n, c, h, w, k), (convStride, pad), (pool, stride) in
+                [ (19, 1, 28, 28, 32), (1, 0), ((2, 2), (2, 2))
+                  (3, 2, 12, 13, 5), (1, 0), ((2, 2), (2, 2))
+                  (2, 1, 14, 11, 7), (1, 0), ((3, 3), (2, 2))
+                  (1, 3, 9, 10, 4), (1, 0), ((2, 3), (1, 2))
+                  (5, 32, 13, 13, 64), (1, 0), ((2, 2), (2, 2))
+                  (3, 4, 15, 12, 6), (2, 1), ((2, 2), (2, 2))
+                  (2, 20, 6, 7, 3), (1, 1), ((2, 2), (1, 1)) ] do
+                let g = conv2d [| n; c; h; w |] [| k; c; 3; 3 |] (convStride, convStride) (Padding2d.symmetric pad pad)
                 let pg = pool2d "max_pool2d" [| g.N; g.K; g.OH; g.OW |] pool stride
                 let rng = Random(n * 7 + k)
                 let x = Array.init (n * c * h * w) (fun _ -> float32 (rng.Next 5) - 2.0f)
@@ -114,8 +122,8 @@ let tests =
                             assertBitwise (what + ": pooled without argmax") expected values
                             Expect.isNull noArg (what + ": no argmax asked for")
             let strided = conv2d [| 1; 1; 20; 20 |] [| 4; 1; 3; 3 |] (2, 2) Padding2d.zero
-            Expect.isFalse (ConvPool.forwardApplies strided (pool2d "p" [| 1; 4; strided.OH; strided.OW |] (2, 2) (2, 2))) "stride 2: not the direct kernel"
-            Expect.throwsT<ArgumentException> (fun () -> ConvPool.forward strided (pool2d "p" [| 1; 4; strided.OH; strided.OW |] (2, 2) (2, 2)) [||] [||] None true |> ignore) "called where it does not apply"
+            Expect.isFalse (ConvPool.forwardApplies strided (pool2d "p" [| 1; 4; strided.OH + 1; strided.OW |] (2, 2) (2, 2))) "a pooling of another shape"
+            Expect.throwsT<ArgumentException> (fun () -> ConvPool.forward strided (pool2d "p" [| 1; 4; strided.OH + 1; strided.OW |] (2, 2) (2, 2)) [||] [||] None true |> ignore) "called where it does not apply"
 
         testCase "applies only where it computes the dense route's bits" <| fun () ->
             let g, pg = geometries cases.[0]

@@ -117,37 +117,38 @@ let private packWholeA (a: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (
 let internal worthParallel (g: Conv2dGeometry) =
     int64 g.N * int64 g.K * int64 (g.OH * g.OW) * int64 (g.C * g.KH * g.KW) >= Gemm.ParallelThreshold
 
-/// Writes y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`
-/// (applied while each image's output is still in cache, saving a pass and an array), into the
-/// first N*K*OH*OW elements of `y`. `mayParallelize`: whether the images may be split across threads
-/// (when big enough); a caller that already runs one call per core passes false.
-let conv2dForwardInto (relu: bool) (mayParallelize: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (y: float32[]) =
+/// Prepares conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, ·) when `relu`, image by
+/// image, and calls `run image scratchLength`: `image n out scratch` writes image n's output
+/// [K,OH,OW] at `out` (nothing else), using `scratch` (scratchLength floats of its own; one buffer
+/// per thread). The weight is packed once and stays pinned while `run` runs, so `image` may only be
+/// called inside it. The direct kernel where it applies; else the packed GEMM, the image packed
+/// straight into the GEMM's panels where ConvPack applies (else im2col into the scratch).
+let withImageForward (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (run: (int -> nativeint -> nativeint -> unit) -> int -> 'a) : 'a =
     let p = g.OH * g.OW
     let kk = g.C * g.KH * g.KW
-    checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk; "conv2d output", y, g.N * g.K * p ]
+    checkLengths [ "conv2d input", x, g.N * g.C * g.H * g.W; "conv2d weight", w, g.K * kk ]
     let biasArr = defaultArg bias [||]
     if bias.IsSome then requireFits "conv2d bias" biasArr 0 g.K
-    let split = mayParallelize && worthParallel g
-    let outputs = g.N * g.K * p
-    if outputs > 0 && DirectConv.applies g then DirectConv.forward g x w bias relu y split
-    elif outputs > 0 then
+    use px = fixed x
+    use pwSrc = fixed w
+    if DirectConv.applies g then
+        run (fun n out scratch -> DirectConv.forwardImage g px pwSrc bias relu n (NativePtr.ofNativeInt scratch) (NativePtr.ofNativeInt out))
+            (DirectConv.imageScratchLength g)
+    else
         let path = simdPath ()
         let nr = nrOf path
         let blocks, kcMax = Gemm.kBlocking kk
         // Straight from the image into packed strips where the Vector512 plan applies; else im2col.
         let direct = if path = V512 then ConvPack.planFor g else ValueNone
         let colsLength = if direct.IsSome then 0 else kk * p
-        use px = fixed x
-        use py = fixed y
-        use pwSrc = fixed w
         use pbias = fixed biasArr
         withScratch (blocks * Gemm.packedLength g.K MR kcMax) (fun packedW ->
             use pw = fixed packedW
             let wBlock = packWholeA pwSrc kk 1 g.K kk pw
-            parallelForWithScratch g.N split (colsLength + Gemm.packedLength p nr kcMax + Setup.AlignSlack) (fun scratch n ->
-                use cols = fixed scratch
+            let image (n: int) (out: nativeint) (scratch: nativeint) =
+                let cols: nativeptr<float32> = NativePtr.ofNativeInt scratch
                 let packedB = Setup.align64 (NativePtr.add cols colsLength)
-                let yn = NativePtr.add py (n * g.K * p)
+                let yn: nativeptr<float32> = NativePtr.ofNativeInt out
                 let xn = NativePtr.add px (n * g.C * g.H * g.W)
                 if direct.IsNone then im2col g xn cols
                 // The bias is the starting value of each output row; the GEMM adds onto it.
@@ -162,7 +163,23 @@ let conv2dForwardInto (relu: bool) (mayParallelize: bool) (g: Conv2dGeometry) (x
                     Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)
                 if relu then
                     let out = System.Span<float32>(NativePtr.toVoidPtr yn, g.K * p)
-                    System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float32>(NativePtr.toVoidPtr yn, g.K * p), 0.0f, out)))
+                    System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float32>(NativePtr.toVoidPtr yn, g.K * p), 0.0f, out)
+            run image (colsLength + Gemm.packedLength p nr kcMax + Setup.AlignSlack))
+
+/// Writes y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`
+/// (applied while each image's output is still in cache, saving a pass and an array), into the
+/// first N*K*OH*OW elements of `y`. `mayParallelize`: whether the images may be split across threads
+/// (when big enough); a caller that already runs one call per core passes false.
+let conv2dForwardInto (relu: bool) (mayParallelize: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (y: float32[]) =
+    let p = g.OH * g.OW
+    checkLengths [ "conv2d output", y, g.N * g.K * p ]
+    let split = mayParallelize && worthParallel g
+    withImageForward relu g x w bias (fun image scratchLength ->
+        if g.N * g.K * p > 0 then
+            use py = fixed y
+            parallelForWithScratch g.N split scratchLength (fun scratch n ->
+                use ps = fixed scratch
+                image n (NativePtr.toNativeInt (NativePtr.add py (n * g.K * p))) (NativePtr.toNativeInt ps)))
 
 /// y [N,K,OH,OW] = conv(x [N,C,H,W], w [K,C,KH,KW]) (+ bias [K]), then max(0, y) when `relu`, in a
 /// new array (from the step's workspace when one is active); see conv2dForwardInto.

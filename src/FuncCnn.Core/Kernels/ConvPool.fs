@@ -2,9 +2,9 @@
 /// convolution output while it is in cache, and a first layer's weight and bias gradients come
 /// straight from the pooled gradient. Both give the bits of the separate kernels.
 ///
-/// Forward: where the direct kernel takes the convolution (a first layer), each image's output is
-/// made in a per-thread buffer and pooled at once, so the convolution's output (four times the
-/// pooled size, 11 MB at the seed CNN's first layer) is never written to memory and read back.
+/// Forward: each image's output is made in a per-thread buffer and pooled at once, so the
+/// convolution's output (four times the pooled size or more: 11 MB at the seed CNN's first layer,
+/// 4 MB at its second) is never written to memory and read back.
 ///
 /// Weight and bias gradients of a 3x3 convolution pooled by 2x2 windows of stride 2, for a layer
 /// whose input needs no gradient: the route through the pooling's backward writes the whole
@@ -36,22 +36,17 @@ open FuncCnn.Core.Kernels.Setup
 [<Literal>]
 let private Block = 32
 
-/// Whether `forward` applies: the direct kernel takes the convolution, and the pooling reads its output.
+/// Whether `forward` applies: the pooling reads the convolution's output.
 let forwardApplies (g: Conv2dGeometry) (pg: Pool2dGeometry) =
-    DirectConv.applies g && pg.N = g.N && pg.C = g.K && pg.H = g.OH && pg.W = g.OW
+    pg.N = g.N && pg.C = g.K && pg.H = g.OH && pg.W = g.OW
 
 /// (pooled [N,K,POH,POW], argmax or null without `withArg`) of conv2d (no activation) then max
 /// pooling, each image pooled while in cache (see the module comment); the values and argmax
 /// Conv.conv2dForwardInto then Pool.maxPool2dForward give. Only where `forwardApplies`.
 let forward (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (withArg: bool) =
-    if not (forwardApplies g pg) then invalidArg "g" "ConvPool.forward: needs a convolution the direct kernel takes and a pooling of its output"
-    requireFits "conv2d input" x 0 (g.N * g.C * g.H * g.W)
-    requireFits "conv2d weight" w 0 (g.K * g.C * g.KH * g.KW)
-    bias |> Option.iter (fun b -> requireFits "conv2d bias" b 0 g.K)
-    use px = fixed x
-    use pw = fixed w
-    Pool.maxPool2dForwardOfImages pg (Conv.worthParallel g) withArg (DirectConv.imageScratchLength g) (fun n image scratch ->
-        DirectConv.forwardImage g px pw bias false n (NativePtr.ofNativeInt scratch) (NativePtr.ofNativeInt image))
+    if not (forwardApplies g pg) then invalidArg "pg" (sprintf "ConvPool.forward: the pooling's input %A is not the convolution's output [%d,%d,%d,%d]" [| pg.N; pg.C; pg.H; pg.W |] g.N g.K g.OH g.OW)
+    Conv.withImageForward false g x w bias (fun image scratchLength ->
+        Pool.maxPool2dForwardOfImages pg (Conv.worthParallel g) withArg scratchLength image)
 
 /// Whether `weightAndBias` applies: the Vector512 path, a 3x3 convolution with every tap inside the image
 /// (no padding, any stride), pooled by 2x2 windows moved by 2 (each position in at most one window).

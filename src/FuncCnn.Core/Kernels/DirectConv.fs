@@ -205,12 +205,3 @@ let forwardImage (g: Conv2dGeometry) (px: nativeptr<float32>) (pw: nativeptr<flo
                 if scalar then rowSegmentScalar g planes hp wp pw k oh col0 b relu dst
                 else rowSegment256 g planes hp wp pw k oh col0 b relu dst
                 if not whole then Pack.copyRun tile (NativePtr.add yrow col0) (g.OW - col0)
-
-/// y [N,K,OH,OW] = conv(x, w) (+ bias), then max(0, y) when `relu`, for a geometry where `applies g`.
-let forward (g: Conv2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (relu: bool) (y: float32[]) (worthParallel: bool) =
-    use px = fixed x
-    use pw = fixed w
-    use py = fixed y
-    parallelForWithScratch g.N worthParallel (imageScratchLength g) (fun scratch n ->
-        use ps = fixed scratch
-        forwardImage g px pw bias relu n ps (NativePtr.add py (n * g.K * g.OH * g.OW)))
