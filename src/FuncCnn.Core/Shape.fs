@@ -104,13 +104,14 @@ let private checkConvSizes (op: string) (x: int[]) (w: int[]) (n: int, c: int, k
     let out = [| n; k; int (min oh (int64 Int32.MaxValue)); int (min ow (int64 Int32.MaxValue)) |]
     requireFits (op + " input") x (numel64 x)
     requireFits (op + " kernel") w (numel64 w)
-    let fits what (v: int64) =
+    // the buffer's name only for the message: formatting it on every call cost 0.1 ms a training step
+    let fits (what: unit -> string) (v: int64) =
         if v > MaxElements then
             Fail.shape "%s: input %s with kernel %s needs %s of %s elements, more than one tensor can hold (%d)"
-                op (show x) (show w) what (if v = Int64.MaxValue then "over 9e18" else string v) MaxElements
-    fits (sprintf "an output %s" (show out)) (product64 [ int64 n; int64 k; oh; ow ])
-    fits "a work buffer" (product64 [ int64 c; int64 kh; int64 kw; oh; ow ])
-    fits "a padded work buffer" (product64 [ int64 c; oh + int64 kh; ow + int64 kw + 64L ])
+                op (show x) (show w) (what ()) (if v = Int64.MaxValue then "over 9e18" else string v) MaxElements
+    fits (fun () -> sprintf "an output %s" (show out)) (product64 [ int64 n; int64 k; oh; ow ])
+    fits (fun () -> "a work buffer") (product64 [ int64 c; int64 kh; int64 kw; oh; ow ])
+    fits (fun () -> "a padded work buffer") (product64 [ int64 c; oh + int64 kh; ow + int64 kw + 64L ])
 
 /// Output geometry of conv2d, or an error naming what does not fit.
 let conv2d (x: int[]) (w: int[]) (sh: int, sw: int) (pad: Padding2d) =
