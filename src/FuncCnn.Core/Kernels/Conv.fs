@@ -142,6 +142,8 @@ let withImageForward (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32
         let direct = if path = V512 then ConvPack.planFor g else ValueNone
         let colsLength = if direct.IsSome then 0 else kk * p
         use pbias = fixed biasArr
+        // each k block's tap offsets, for packing straight from the image
+        let taps = match direct with ValueSome _ -> Array.init blocks (fun kb -> ConvPack.tapOffsets g (kb * kcMax) (min kcMax (kk - kb * kcMax))) | ValueNone -> [||]
         withScratch (blocks * Gemm.packedLength g.K MR kcMax) (fun packedW ->
             use pw = fixed packedW
             let wBlock = packWholeA pwSrc kk 1 g.K kk pw
@@ -157,10 +159,17 @@ let withImageForward (relu: bool) (g: Conv2dGeometry) (x: float32[]) (w: float32
                 for kb in 0 .. blocks - 1 do
                     let p0 = kb * kcMax
                     let kc = min kcMax (kk - p0)
+                    let accumulate = bias.IsSome || kb > 0
                     match direct with
-                    | ValueSome plan -> ConvPack.pack plan g xn p0 kc packedB
-                    | ValueNone -> Pack.packB (NativePtr.add cols (p0 * p)) p 1 kc p nr packedB
-                    Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p (bias.IsSome || kb > 0)
+                    | ValueSome plan ->
+                        // a strip at a time, used while it is in L1 (the same FMAs in the same order)
+                        use pTaps = fixed taps.[kb]
+                        for s in 0 .. plan.Strips - 1 do
+                            ConvPack.packStrips plan pTaps kc xn s 1 packedB
+                            Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) g.K packedB (min ConvPack.StripWidth (p - s * ConvPack.StripWidth)) (NativePtr.add yn (s * ConvPack.StripWidth)) p accumulate
+                    | ValueNone ->
+                        Pack.packB (NativePtr.add cols (p0 * p)) p 1 kc p nr packedB
+                        Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) g.K packedB p yn p accumulate
                 if relu then
                     let out = System.Span<float32>(NativePtr.toVoidPtr yn, g.K * p)
                     System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float32>(NativePtr.toVoidPtr yn, g.K * p), 0.0f, out)
@@ -273,16 +282,18 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                     for kb in 0 .. blocks - 1 do
                         let p0 = kb * kcMax
                         let kc = min kcMax (p - p0)
+                        let accumulate = n > first || kb > 0
                         match direct with
                         | ValueSome plan -> ConvPack.packTransposed plan g xn packedB
                         // op(B)(position, j) = b[j*p + position]: a transposing pack.
                         | ValueNone -> Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
                         // A's rows run along positions: read in place where the micro-kernel can
+                        // (packing a strip at a time, as the forward pass does, timed slower here)
                         if Gemm.readsAInPlace path p 1 then
-                            Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB cols partial cols (n > first || kb > 0) packedA
+                            Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB cols partial cols accumulate packedA
                         else
                             Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
-                            Gemm.macroKernel path kc packedA rows packedB cols partial cols (n > first || kb > 0))
+                            Gemm.macroKernel path kc packedA rows packedB cols partial cols accumulate)
             // Partials are added in group order, so the sum is the same on any number of threads.
             let total = if transposed then zeroed dwLength else dw
             use ptotal = fixed total

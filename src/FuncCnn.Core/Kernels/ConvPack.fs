@@ -83,22 +83,30 @@ let inline private halfRow (half: HalfStrip) (src: nativeptr<float32>) =
     let v = Avx512F.PermuteVar16x32x2(low, half.Lane, high)
     if half.Full then v else Vector512.BitwiseAnd(v, half.Valid)
 
-/// Packs im2col rows [r0, r0+kc) of one image (at `image`, [C,H,W]) into plan.Strips strips of
-/// kc × 32 floats at dst: dst[s*kc*32 + p*32 + jj] = image value of tap r0+p at position s*32+jj.
-let pack (plan: Plan) (g: Conv2dGeometry) (image: nativeptr<float32>) (r0: int) (kc: int) (dst: nativeptr<float32>) =
-    // Each row's tap offset (c*H*W + ki*W + kj) once, instead of a division per row per strip.
-    let taps = NativePtr.stackalloc<int> (max 1 kc)
+/// Where im2col rows [r0, r0+kc) read an image [C,H,W]: each row's tap offset c*H*W + ki*W + kj.
+/// Worked out once per GEMM k block, not once per strip (a division per row per strip).
+let tapOffsets (g: Conv2dGeometry) (r0: int) (kc: int) =
     let perChannel = g.KH * g.KW
-    for p in 0 .. kc - 1 do
-        let r = r0 + p
-        let c, t = r / perChannel, r % perChannel
-        NativePtr.set taps p (c * g.H * g.W + (t / g.KW) * g.W + t % g.KW)
-    for h in 0 .. plan.Halves.Length - 1 do
+    Array.init kc (fun p ->
+        let c, t = (r0 + p) / perChannel, (r0 + p) % perChannel
+        c * g.H * g.W + (t / g.KW) * g.W + t % g.KW)
+
+/// Packs the im2col rows whose tap offsets are `taps` (tapOffsets) of one image (at `image`,
+/// [C,H,W]), strips [s0, s0+count) of kc × 32 floats each, at dst: dst[(s-s0)*kc*32 + p*32 + jj]
+/// = image value of row p's tap at position s*32+jj. One strip at a time lets a GEMM use it while
+/// it is in L1 (all of the seed CNN's second layer's strips are 147 KB).
+let packStrips (plan: Plan) (taps: nativeptr<int>) (kc: int) (image: nativeptr<float32>) (s0: int) (count: int) (dst: nativeptr<float32>) =
+    for h in 2 * s0 .. 2 * (s0 + count) - 1 do
         let half = plan.Halves.[h]
-        let d = NativePtr.add dst ((h / 2) * kc * StripWidth + (h % 2) * 16)
+        let d = NativePtr.add dst ((h / 2 - s0) * kc * StripWidth + (h % 2) * 16)
         let from = NativePtr.add image half.Start
         for p in 0 .. kc - 1 do
             Vector512.Store(halfRow half (NativePtr.add from (NativePtr.get taps p)), NativePtr.add d (p * StripWidth))
+
+/// Packs im2col rows [r0, r0+kc) of one image into all plan.Strips strips (packStrips).
+let pack (plan: Plan) (g: Conv2dGeometry) (image: nativeptr<float32>) (r0: int) (kc: int) (dst: nativeptr<float32>) =
+    use taps = fixed (tapOffsets g r0 kc)
+    packStrips plan taps kc image 0 plan.Strips dst
 
 /// The weight gradient's B for one image, whose positions form a single k block: the im2col
 /// matrix transposed (k = positions, columns = taps) in 32-tap strips,
