@@ -292,9 +292,9 @@ let run (argv: string[]) =
           // reads dy and the argmax, writes dx
           row "maxpool1 backward" (Bytes (4.0 * float p1in.Length + 8.0 * float p1dy.Length)) (fun () -> Pool.maxPool2dBackward pool1 p1arg p1dy) None
           // conv1 then maxpool1, each image pooled while in cache (the step's forward for its first layer)
-          row "conv1 + maxpool1 forward, fused" (Flops (convFlops conv1)) (fun () -> ConvPool.forward conv1 pool1 x1 w1 None true) None
+          row "conv1 + maxpool1 forward, fused" (Flops (convFlops conv1)) (fun () -> ConvPool.forward conv1 pool1 x1 w1 None true false) None
           // a first layer's weight and bias gradients straight from the pooled gradient: reads x, dy and the argmax
-          row "conv1 dW+db through maxpool1" (Bytes (4.0 * float x1.Length + 8.0 * float p1dy.Length)) (fun () -> ConvPool.weightAndBias conv1 pool1 x1 p1arg p1dy true) None
+          row "conv1 dW+db through maxpool1" (Bytes (4.0 * float x1.Length + 8.0 * float p1dy.Length)) (fun () -> ConvPool.weightAndBias conv1 pool1 x1 p1arg p1dy null true) None
           row "maxpool2 forward (11->5)" (Bytes (4.0 * float dy2.Length + 8.0 * float (128 * 64 * 25))) (fun () -> Pool.maxPool2dForward pool2 dy2) None
           // the step applies the ReLU after the pooling (Model.apply), so its gradient runs on the pooled output
           row "relu1 backward (pool1 output)" (Bytes (12.0 * float p1dy.Length)) (fun () -> Elementwise.reluBackward p1dy p1dy) None ]

@@ -305,11 +305,11 @@ module Layer =
         | Some t -> t
         | None -> Fail.value "layer parameters have no '%s'" n
 
-    /// A convolution without its activation followed by a max pooling, as one op (Nn.conv2dMaxPool),
-    /// given the convolution's parameter branch.
-    let applyConvMaxPool (c: ConvSpec) (pool: PoolSpec) (p: ParamTree) (x: Tensor) : Tensor =
+    /// A convolution followed by a max pooling, then a ReLU, as one op (Nn.conv2dMaxPoolRelu), given
+    /// the convolution's parameter branch.
+    let applyConvMaxPoolRelu (c: ConvSpec) (pool: PoolSpec) (p: ParamTree) (x: Tensor) : Tensor =
         let pad = match c.Padding with Padding.Valid -> Nn.Valid | Padding.Same -> Nn.Same
-        Nn.conv2dMaxPool c.Strides pad pool.PoolSize pool.PoolStrides x (required p "kernel") (find p "bias")
+        Nn.conv2dMaxPoolRelu c.Strides pad pool.PoolSize pool.PoolStrides x (required p "kernel") (find p "bias")
 
     /// The layer's forward pass on a batch (NCHW images or [N, features]), given its own parameter
     /// branch, the mode and a generator (used by dropout only).

@@ -132,15 +132,15 @@ module Model =
             y) x
 
     /// run without observers, where a ReLU convolution followed by max pooling is computed as the
-    /// convolution and the pooling in one op (Nn.conv2dMaxPool), then the ReLU: ReLU commutes with
-    /// max (values, the chosen window element and so the gradients are the same bits), and this way
-    /// the ReLU and its gradient pass over the pooled output instead of the four times larger
+    /// convolution, the pooling and then the ReLU in one op (Nn.conv2dMaxPoolRelu): ReLU commutes
+    /// with max (values, the chosen window element and so the gradients are the same bits), and this
+    /// way the ReLU and its gradient pass over the pooled output instead of the four times larger
     /// convolution output, which is never kept.
     let rec private runFused (layers: BuiltLayer list) (p: ParamTree) (mode: Mode) (rng: Rng) (x: Tensor) =
         let applyLayer (l: BuiltLayer) (spec: LayerSpec) x = Layer.apply spec (layerParams p l.Name) mode (Rng.fold l.Name rng) x
         match layers with
         | { Spec = Conv2D({ Activation = Relu } as conv); Name = name } :: { Spec = MaxPool2D pool } :: rest ->
-            runFused rest p mode rng (Ops.relu (Layer.applyConvMaxPool conv pool (layerParams p name) x))
+            runFused rest p mode rng (Layer.applyConvMaxPoolRelu conv pool (layerParams p name) x)
         | l :: rest -> runFused rest p mode rng (applyLayer l l.Spec x)
         | [] -> x
 

@@ -109,13 +109,7 @@ let maxPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =
         let y, arg = Pool.maxPool2dForward g x.Data
         Autodiff.record [| g.N; g.C; g.OH; g.OW |] y [| x |] (fun dy -> [| Pool.maxPool2dBackward g arg dy |])
 
-/// conv2d (no activation) followed by max pooling, recorded as one op: the convolution's output
-/// lives only in a per-thread buffer while each image is pooled (ConvPool.forward), and the
-/// backward pass takes the bias gradient from plane sums the pooling's backward takes while each
-/// plane is in cache, instead of a pass over the whole convolution gradient; a first layer's
-/// gradients come straight from the pooled gradient (ConvPool.weightAndBias).
-/// Values and gradients are the bits of conv2d then maxPool2d.
-let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (poolStride: int * int) (x: Tensor) (w: Tensor) (b: Tensor option) =
+let private convolveMaxPool (relu: bool) (stride: int * int) (padding: ConvPadding) (pool: int * int) (poolStride: int * int) (x: Tensor) (w: Tensor) (b: Tensor option) =
     let g = Shape.conv2d x.Dims w.Dims stride (resolvePadding x w stride padding)
     checkBias "conv2d" g.K b
     let pg = Shape.pool2d "max_pool2d" [| g.N; g.K; g.OH; g.OW |] pool poolStride
@@ -124,26 +118,46 @@ let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (
     let needs = inputs |> Array.map Autodiff.needsGrad
     // the argmax only where a gradient will flow back through the pooling
     let withArg = Array.exists id needs
-    let pooled, arg = ConvPool.forward g pg x.Data w.Data (b |> Option.map (fun b -> b.Data)) withArg
-    Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] pooled inputs (fun dyPooled ->
+    let y, arg = ConvPool.forward g pg x.Data w.Data (b |> Option.map (fun b -> b.Data)) withArg relu
+    Autodiff.record [| pg.N; pg.C; pg.OH; pg.OW |] y inputs (fun dy ->
         // a first layer (no input gradient): the weight and bias gradients straight from the pooled
-        // gradient, without the convolution's gradient in between (the same bits)
+        // gradient (the ReLU's gradient taken on the way), without the convolution's gradient in between
         if not needs.[0] && needs.[1] && ConvPool.backwardApplies g pg then
             let withBias = inputs.Length = 3 && needs.[2]
-            let dw, db = ConvPool.weightAndBias g pg x.Data arg dyPooled withBias
+            let dw, db = ConvPool.weightAndBias g pg x.Data arg dy (if relu then y else null) withBias
             [| null; dw; if inputs.Length = 3 then db |]
         else
-        let dy = Setup.Scratch.rent (max 1 convLength)
+        // the ReLU's gradient (where the output is > 0, as Ops.relu's: y > 0 exactly where its input is)
+        let dyPooled = if relu then Setup.Scratch.rent dy.Length else dy
+        let dyConv = Setup.Scratch.rent (max 1 convLength)
         // the plane sums only when the bias gradient is wanted
         let sums = if inputs.Length = 3 && needs.[2] then Some(Setup.Scratch.rent (max 1 (g.N * g.K))) else None
         try
-            Pool.maxPool2dBackwardInto pg arg dyPooled dy sums
-            [| gradIf needs.[0] (fun () -> Conv.conv2dBackwardInput g dy w.Data)
-               gradIf needs.[1] (fun () -> Conv.conv2dBackwardWeight g x.Data dy)
+            if relu then Elementwise.reluBackwardInto y dy dyPooled
+            Pool.maxPool2dBackwardInto pg arg dyPooled dyConv sums
+            [| gradIf needs.[0] (fun () -> Conv.conv2dBackwardInput g dyConv w.Data)
+               gradIf needs.[1] (fun () -> Conv.conv2dBackwardWeight g x.Data dyConv)
                if inputs.Length = 3 then gradIf needs.[2] (fun () -> Conv.biasBackwardFromPlaneSums g.N g.K sums.Value) |]
         finally
-            Setup.Scratch.give dy
+            if relu then Setup.Scratch.give dyPooled
+            Setup.Scratch.give dyConv
             sums |> Option.iter Setup.Scratch.give)
+
+/// conv2d (no activation) followed by max pooling, recorded as one op: the convolution's output
+/// lives only in a per-thread buffer while each image is pooled (ConvPool.forward), and the
+/// backward pass takes the bias gradient from plane sums the pooling's backward takes while each
+/// plane is in cache, instead of a pass over the whole convolution gradient; a first layer's
+/// gradients come straight from the pooled gradient (ConvPool.weightAndBias).
+/// Values and gradients are the bits of conv2d then maxPool2d.
+let conv2dMaxPool (stride: int * int) (padding: ConvPadding) (pool: int * int) (poolStride: int * int) (x: Tensor) (w: Tensor) (b: Tensor option) =
+    convolveMaxPool false stride padding pool poolStride x w b
+
+/// conv2dMaxPool then ReLU in one op: the ReLU is taken on each image's pooled outputs while they
+/// are in cache, and its gradient on the way into the pooling's backward. ReLU commutes with max, so
+/// this is a ReLU convolution then max pooling; values and gradients are the bits of
+/// conv2dMaxPool then Ops.relu.
+let conv2dMaxPoolRelu (stride: int * int) (padding: ConvPadding) (pool: int * int) (poolStride: int * int) (x: Tensor) (w: Tensor) (b: Tensor option) =
+    convolveMaxPool true stride padding pool poolStride x w b
 
 /// Average pooling over kernel windows moved by stride (no padding, floor mode).
 let avgPool2d (kernel: int * int) (stride: int * int) (x: Tensor) =

@@ -80,12 +80,20 @@ let tests =
                         // the dense route on the scalar path, the reference every path agrees with
                         let dwRef, dbRef = withSettings Setup.Scalar 1 (fun () -> dense c x arg dy)
                         for threads in [ 1; -1 ] do
-                            let dw, db = withSettings Setup.V512 threads (fun () -> ConvPool.weightAndBias g pg x arg dy true)
+                            let dw, db = withSettings Setup.V512 threads (fun () -> ConvPool.weightAndBias g pg x arg dy null true)
                             assertBitwise (sprintf "%s threads=%d dw" what threads) dwRef dw
                             assertBitwise (sprintf "%s threads=%d db" what threads) dbRef db
-                        let dwOnly, noBias = withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x arg dy false)
+                        let dwOnly, noBias = withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x arg dy null false)
                         assertBitwise (what + ": dw without the bias") dwRef dwOnly
                         Expect.isNull noBias (what + ": no bias gradient asked for")
+                        // after a ReLU on the pooled values (ties at 0, a negative zero and a NaN among
+                        // them): its gradient taken inside, against Elementwise.reluBackward first
+                        let reluOut = Array.init dy.Length (fun i -> match i % 7 with 0 -> 0.0f | 1 -> -0.0f | 2 -> -1.5f | _ -> if i = 10 then nanf else float32 (i % 5))
+                        let masked = Elementwise.reluBackward reluOut dy
+                        let dwMasked, dbMasked = withSettings Setup.Scalar 1 (fun () -> dense c x arg masked)
+                        let dwRelu, dbRelu = withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x arg dy reluOut true)
+                        assertBitwise (what + ": dw after a ReLU") dwMasked dwRelu
+                        assertBitwise (what + ": db after a ReLU") dbMasked dbRelu
                         let dwDense, dbDense = withSettings Setup.V512 -1 (fun () -> dense c x arg dy)
                         assertBitwise (what + ": Vector512 dense dw") dwRef dwDense
                         assertBitwise (what + ": Vector512 dense db") dbRef dbDense
@@ -115,15 +123,21 @@ let tests =
                         let expected, expectedArg = withSettings path 1 (fun () -> Conv.conv2dForwardInto false false g x wt bias y; Pool.maxPool2dForward pg y)
                         for threads in [ 1; -1 ] do
                             let what = sprintf "%A %A pool %A threads=%d" path g pool threads
-                            let pooled, arg = withSettings path threads (fun () -> ConvPool.forward g pg x wt bias true)
+                            let pooled, arg = withSettings path threads (fun () -> ConvPool.forward g pg x wt bias true false)
                             assertBitwise (what + ": pooled") expected pooled
                             Expect.equal arg expectedArg (what + ": argmax")
-                            let values, noArg = withSettings path threads (fun () -> ConvPool.forward g pg x wt bias false)
+                            let values, noArg = withSettings path threads (fun () -> ConvPool.forward g pg x wt bias false false)
                             assertBitwise (what + ": pooled without argmax") expected values
                             Expect.isNull noArg (what + ": no argmax asked for")
+                            let relu, reluArg = withSettings path threads (fun () -> ConvPool.forward g pg x wt bias true true)
+                            // Ops.relu's kernel on the whole pooled output
+                            let reluExpected = Array.zeroCreate expected.Length
+                            Elementwise.reluInto expected reluExpected
+                            assertBitwise (what + ": pooled, then ReLU") reluExpected relu
+                            Expect.equal reluArg expectedArg (what + ": argmax with the ReLU")
             let strided = conv2d [| 1; 1; 20; 20 |] [| 4; 1; 3; 3 |] (2, 2) Padding2d.zero
             Expect.isFalse (ConvPool.forwardApplies strided (pool2d "p" [| 1; 4; strided.OH + 1; strided.OW |] (2, 2) (2, 2))) "a pooling of another shape"
-            Expect.throwsT<ArgumentException> (fun () -> ConvPool.forward strided (pool2d "p" [| 1; 4; strided.OH + 1; strided.OW |] (2, 2) (2, 2)) [||] [||] None true |> ignore) "called where it does not apply"
+            Expect.throwsT<ArgumentException> (fun () -> ConvPool.forward strided (pool2d "p" [| 1; 4; strided.OH + 1; strided.OW |] (2, 2) (2, 2)) [||] [||] None true false |> ignore) "called where it does not apply"
 
         testCase "applies only where it computes the dense route's bits" <| fun () ->
             let g, pg = geometries cases.[0]
@@ -135,7 +149,7 @@ let tests =
             let fiveByFive = conv2d [| 1; 1; 12; 12 |] [| 4; 1; 5; 5 |] (1, 1) Padding2d.zero
             Expect.isFalse (withSettings Setup.V512 -1 (fun () -> ConvPool.backwardApplies fiveByFive (pool2d "p" [| 1; 4; 8; 8 |] (2, 2) (2, 2)))) "5x5 kernel"
             Expect.throwsT<ArgumentException> (fun () ->
-                withSettings Setup.Scalar -1 (fun () -> ConvPool.weightAndBias g pg [||] [||] [||] true) |> ignore) "called where it does not apply"
+                withSettings Setup.Scalar -1 (fun () -> ConvPool.weightAndBias g pg [||] [||] [||] null true) |> ignore) "called where it does not apply"
 
         testCase "refuses an argmax outside its window, naming it" <| fun () ->
             if avx512 then
@@ -147,13 +161,13 @@ let tests =
                 for o, bad in [ 1, arg.[1] + 2; 7, arg.[7] + g.OH * g.OW; 4, -1; windows - 1, arg.[windows - 1] - 2 * g.OW; (c.K - 1) * windows + 3, arg.[(c.K - 1) * windows + 3] + 1 + g.OW * 2 ] do
                     let hostile = Array.copy arg
                     hostile.[o] <- bad
-                    let e = Expect.throwsC (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x hostile dy true) |> ignore) id
+                    let e = Expect.throwsC (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x hostile dy null true) |> ignore) id
                     Expect.stringContains e.Message (sprintf "argmax %d of output %d is not inside its window" bad o) "names the argmax and its output"
                 // too short an argmax, a too short gradient
-                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x (Array.sub arg 0 5) dy true) |> ignore) "short argmax"
-                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x arg (Array.sub dy 0 5) true) |> ignore) "short gradient"
+                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x (Array.sub arg 0 5) dy null true) |> ignore) "short argmax"
+                Expect.throwsT<ArgumentException> (fun () -> withSettings Setup.V512 -1 (fun () -> ConvPool.weightAndBias g pg x arg (Array.sub dy 0 5) null true) |> ignore) "short gradient"
 
-        testCase "the fused conv + pool op's first-layer gradients equal conv2d then maxPool2d" <| fun () ->
+        testCase "the fused conv + pool (+ ReLU) ops' first-layer gradients equal conv2d then maxPool2d (then relu)" <| fun () ->
             // x is a constant (a first layer): the op takes ConvPool where it applies
             let rng = Random 11
             let tensor (dims: int[]) = Tensor.ofArray dims (Array.init (Array.reduce (*) dims) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0)))
@@ -161,9 +175,28 @@ let tests =
             let w = tensor [| 12; 1; 3; 3 |]
             let b = tensor [| 12 |]
             let seed = tensor [| 5; 12; 6; 6 |]
-            let fused, gf = Autodiff.vjpMany (fun ps -> Nn.conv2dMaxPool (1, 1) Nn.Valid (2, 2) (2, 2) x ps.[0] (Some ps.[1]) |> Ops.relu) [| w; b |] seed
-            let plain, gp = Autodiff.vjpMany (fun ps -> Nn.conv2d (1, 1) Nn.Valid x ps.[0] (Some ps.[1]) |> Nn.maxPool2d (2, 2) (2, 2) |> Ops.relu) [| w; b |] seed
+            for withRelu in [ true; false ] do
+                let after (t: Tensor) = if withRelu then Ops.relu t else t
+                let fused, gf =
+                    Autodiff.vjpMany (fun ps ->
+                        if withRelu then Nn.conv2dMaxPoolRelu (1, 1) Nn.Valid (2, 2) (2, 2) x ps.[0] (Some ps.[1])
+                        else Nn.conv2dMaxPool (1, 1) Nn.Valid (2, 2) (2, 2) x ps.[0] (Some ps.[1])) [| w; b |] seed
+                let plain, gp = Autodiff.vjpMany (fun ps -> Nn.conv2d (1, 1) Nn.Valid x ps.[0] (Some ps.[1]) |> Nn.maxPool2d (2, 2) (2, 2) |> after) [| w; b |] seed
+                let what = if withRelu then "with the ReLU" else "without"
+                assertBitwise (what + ": value") (plain.ToArray()) (fused.ToArray())
+                assertBitwise (what + ": weight gradient") (gp.[0].ToArray()) (gf.[0].ToArray())
+                assertBitwise (what + ": bias gradient") (gp.[1].ToArray()) (gf.[1].ToArray())
+
+        testCase "the fused conv + pool + ReLU op's gradients equal conv2d, maxPool2d and relu where the input needs one too" <| fun () ->
+            // the second layer's route: the pooling's backward, then the GEMM gradients
+            let rng = Random 12
+            let tensor (dims: int[]) = Tensor.ofArray dims (Array.init (Array.reduce (*) dims) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0)))
+            let x = tensor [| 3; 6; 13; 13 |]
+            let w = tensor [| 10; 6; 3; 3 |]
+            let b = tensor [| 10 |]
+            let seed = tensor [| 3; 10; 5; 5 |]
+            let fused, gf = Autodiff.vjpMany (fun ps -> Nn.conv2dMaxPoolRelu (1, 1) Nn.Valid (2, 2) (2, 2) ps.[0] ps.[1] (Some ps.[2])) [| x; w; b |] seed
+            let plain, gp = Autodiff.vjpMany (fun ps -> Nn.conv2d (1, 1) Nn.Valid ps.[0] ps.[1] (Some ps.[2]) |> Nn.maxPool2d (2, 2) (2, 2) |> Ops.relu) [| x; w; b |] seed
             assertBitwise "value" (plain.ToArray()) (fused.ToArray())
-            assertBitwise "weight gradient" (gp.[0].ToArray()) (gf.[0].ToArray())
-            assertBitwise "bias gradient" (gp.[1].ToArray()) (gf.[1].ToArray())
+            for i in 0 .. 2 do assertBitwise (sprintf "gradient %d" i) (gp.[i].ToArray()) (gf.[i].ToArray())
     ]

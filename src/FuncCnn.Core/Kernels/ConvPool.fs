@@ -41,12 +41,13 @@ let forwardApplies (g: Conv2dGeometry) (pg: Pool2dGeometry) =
     pg.N = g.N && pg.C = g.K && pg.H = g.OH && pg.W = g.OW
 
 /// (pooled [N,K,POH,POW], argmax or null without `withArg`) of conv2d (no activation) then max
-/// pooling, each image pooled while in cache (see the module comment); the values and argmax
-/// Conv.conv2dForwardInto then Pool.maxPool2dForward give. Only where `forwardApplies`.
-let forward (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (withArg: bool) =
+/// pooling, then with `relu` max(pooled, 0), each image pooled while in cache (see the module
+/// comment); the values and argmax Conv.conv2dForwardInto, Pool.maxPool2dForward and Ops.relu
+/// give. Only where `forwardApplies`.
+let forward (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (w: float32[]) (bias: float32[] option) (withArg: bool) (relu: bool) =
     if not (forwardApplies g pg) then invalidArg "pg" (sprintf "ConvPool.forward: the pooling's input %A is not the convolution's output [%d,%d,%d,%d]" [| pg.N; pg.C; pg.H; pg.W |] g.N g.K g.OH g.OW)
     Conv.withImageForward false g x w bias (fun image scratchLength ->
-        Pool.maxPool2dForwardOfImages pg (Conv.worthParallel g) withArg scratchLength image)
+        Pool.maxPool2dForwardOfImages pg (Conv.worthParallel g) withArg relu scratchLength image)
 
 /// Whether `weightAndBias` applies: the Vector512 path, a 3x3 convolution with every tap inside the image
 /// (no padding, any stride), pooled by 2x2 windows moved by 2 (each position in at most one window).
@@ -80,19 +81,21 @@ let private tablesFor (g: Conv2dGeometry) (pg: Pool2dGeometry) =
           Corner = Array.init (roundUp windows 16) (fun w -> if w < windows then 2 * (w / pg.OW) * g.OW + 2 * (w % pg.OW) else 0) })
 
 /// Image n's pooled gradient and argmax for channels [k0, k0+32), turned: row w (a window) holds the
-/// 32 channels, dyT[w] = 0 + dy (the value the dense route writes) and relT[w] = the argmax's
+/// 32 channels, dyT[w] = 0 + dy (the value the dense route writes; with `reluOut`, the output of a
+/// ReLU on the pooled values, 0 where that is not > 0, as Elementwise.reluBackward gives it) and relT[w] = the argmax's
 /// position within its plane; lanes past the last channel hold 0 and -1 (matching no position).
 /// Row `windows` (for positions no window covers) is 0 and -1 too. Fails when an argmax is not
 /// inside its own window, with the pooling backward's message. 16 windows of 16 channels at a time
 /// go through two 16×16 tiles at `tiles` (the values made and checked there) and are turned.
 let private turn (g: Conv2dGeometry) (pg: Pool2dGeometry) (corner: nativeptr<int>) (n: int) (k0: int) (arg: nativeptr<int>) (dy: nativeptr<float32>)
-                 (relT: nativeptr<int>) (dyT: nativeptr<float32>) (tiles: nativeptr<float32>) =
+                 (reluOut: nativeptr<float32>) (relT: nativeptr<int>) (dyT: nativeptr<float32>) (tiles: nativeptr<float32>) =
     let windows = pg.OH * pg.OW
     let positions = g.OH * g.OW
     let zero = Vector512<float32>.Zero
     let none = Vector512.Create -1
     let right, below, diagonal = Vector512<int>.One, Vector512.Create g.OW, Vector512.Create(g.OW + 1)
     let argBits: nativeptr<float32> = NativePtr.ofNativeInt (NativePtr.toNativeInt arg)
+    let masked = not (NativePtr.isNullPtr reluOut)
     let dyTile = tiles
     let relTileBits = NativePtr.add tiles 256
     let relTile = asInts relTileBits
@@ -110,6 +113,8 @@ let private turn (g: Conv2dGeometry) (pg: Pool2dGeometry) (corner: nativeptr<int
                     let plane = n * g.K + c0 + i
                     let at = plane * windows + w0
                     let d = Avx512F.MaskLoad(NativePtr.add dy at, m, zero)
+                    // after a ReLU on the pooled output: its gradient passes where that output is > 0
+                    let d = if masked then Vector512.ConditionalSelect(Vector512.GreaterThan(Avx512F.MaskLoad(NativePtr.add reluOut at, m, zero), zero), d, zero) else d
                     let rel = Avx512F.MaskLoad(NativePtr.add argBits at, m, zero).AsInt32() - Vector512.Create(plane * positions)
                     // from the window's top-left position, its four are +0, +1, +OW and +OW+1
                     let offset = rel - cornerAt
@@ -220,10 +225,11 @@ let private positionBlock (p0: int) (p1: int) (xc: nativeptr<float32>) (w: int) 
 
 /// (dw [K,C,3,3], db [K] or null without `withBias`) of the convolution g whose output [N,K,OH,OW]
 /// was max-pooled by pg into [N,K,POH,POW], from the input x, the pooling's argmax (flat indices
-/// into the convolution's output, as Pool.maxPool2dForward gives them) and the pooled gradient:
-/// bit for bit what Pool.maxPool2dBackwardInto (with plane sums), Conv.conv2dBackwardWeight and
-/// Conv.biasBackwardFromPlaneSums give. Only where `backwardApplies`.
-let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: int[]) (dyPooled: float32[]) (withBias: bool) : float32[] * float32[] =
+/// into the convolution's output, as Pool.maxPool2dForward gives them) and the pooled gradient
+/// (when `reluOut` is not null, the gradient of a ReLU's output whose values these are): bit for
+/// bit what Elementwise.reluBackward, Pool.maxPool2dBackwardInto (with plane sums),
+/// Conv.conv2dBackwardWeight and Conv.biasBackwardFromPlaneSums give. Only where `backwardApplies`.
+let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: int[]) (dyPooled: float32[]) (reluOut: float32[]) (withBias: bool) : float32[] * float32[] =
     if not (backwardApplies g pg) then invalidArg "g" "ConvPool.weightAndBias: needs the Vector512 path, a 3x3 unpadded convolution and a 2x2 stride-2 max pooling of its output"
     let positions = g.OH * g.OW
     let windows = pg.OH * pg.OW
@@ -232,6 +238,7 @@ let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: 
     requireFits "conv2d input" x 0 (g.N * imageLength)
     requireFits "maxpool output gradient" dyPooled 0 (g.N * g.K * windows)
     if isNull arg || arg.Length < g.N * g.K * windows then invalidArg "arg" "maxpool backward: argmax array is shorter than the output gradient"
+    if not (isNull reluOut) then requireFits "relu output" reluOut 0 (g.N * g.K * windows)
     let dw = zeroed (g.K * taps)
     let planeSums = if withBias then Scratch.rent (max 1 (g.N * g.K)) else null
     if g.N > 0 && g.K > 0 && positions > 0 then
@@ -246,6 +253,7 @@ let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: 
         use px = fixed x
         use pa = fixed arg
         use pdy = fixed dyPooled
+        use pRelu = fixed reluOut
         use pOffset = fixed t.XOffset
         use pWindow = fixed t.WindowOf
         use pLane = fixed t.LaneOf
@@ -272,7 +280,7 @@ let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: 
                     fetch (n + 1)
                     for b in 0 .. blocks - 1 do
                         let k0 = b * Block
-                        turn g pg pCorner n k0 pa pdy relT dyT tiles
+                        turn g pg pCorner n k0 pa pdy pRelu relT dyT tiles
                         for c in 0 .. g.C - 1 do
                             let sums = withBias && c = 0
                             if sums then Pack.zeroRun lanes (Reduce.Lanes * Block)

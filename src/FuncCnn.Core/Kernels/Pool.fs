@@ -247,8 +247,9 @@ let private maxPoolInto (g: Pool2dGeometry) (x: float32[]) (y: float32[]) (arg: 
 /// [C,H,W] at dst (a per-thread buffer, with `scratchLength` more floats of scratch after it), which
 /// is pooled at once, while it is in that core's cache; the images never go to memory. Returns y
 /// and, when `withArg`, the argmax (flat indices into the whole batch), as maxPool2dForward would
-/// from the whole batch. Images split over threads when `split`.
-let maxPool2dForwardOfImages (g: Pool2dGeometry) (split: bool) (withArg: bool) (scratchLength: int) (image: int -> nativeint -> nativeint -> unit) =
+/// from the whole batch; with `relu`, y is then max(y, 0) (TensorPrimitives.Max, as Ops.relu),
+/// taken on each image's outputs while they are in cache. Images split over threads when `split`.
+let maxPool2dForwardOfImages (g: Pool2dGeometry) (split: bool) (withArg: bool) (relu: bool) (scratchLength: int) (image: int -> nativeint -> nativeint -> unit) =
     let planeIn, planeOut = g.H * g.W, g.OH * g.OW
     let y = uninitialized (g.N * g.C * planeOut)
     let arg = if withArg then uninitializedInts y.Length else null
@@ -263,7 +264,10 @@ let maxPool2dForwardOfImages (g: Pool2dGeometry) (split: bool) (withArg: bool) (
             use pinned = fixed buffer
             let dst = align64 pinned
             image n (NativePtr.toNativeInt dst) (NativePtr.toNativeInt (align64 (NativePtr.add dst imageLength)))
-            maxPlanes g kind po dst imageLength (n * g.C) g.C py pa)
+            maxPlanes g kind po dst imageLength (n * g.C) g.C py pa
+            if relu then
+                let outputs = Span<float32>(NativePtr.toVoidPtr (NativePtr.add py (n * g.C * planeOut)), g.C * planeOut)
+                Numerics.Tensors.TensorPrimitives.Max(Span<float32>.op_Implicit outputs, 0.0f, outputs))
     y, arg
 
 /// y [N,C,OH,OW] and, for each output, the flat input index of its maximum (first one on ties;
