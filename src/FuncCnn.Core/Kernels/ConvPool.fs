@@ -132,9 +132,9 @@ let private turn (g: Conv2dGeometry) (pg: Pool2dGeometry) (corner: nativeptr<int
         Vector512.Store(zero, NativePtr.add dyT (windows * Block + 16 * half))
         Vector512.Store(none, NativePtr.add relT (windows * Block + 16 * half))
 
-/// Asks for the cache lines of `floats` floats at p: an image's pooled gradient and argmax are read
-/// 16 planes at a time across, an order the hardware prefetcher does not follow, so each image's
-/// are fetched while the one before is worked on.
+/// Asks for the cache lines of `floats` floats at p: an image's pooled gradient, argmax and ReLU
+/// output are read 16 planes at a time across, an order the hardware prefetcher does not follow,
+/// so each image's are fetched while the one before is worked on.
 let private prefetch (p: nativeptr<float32>) (floats: int) =
     let mutable i = 0
     while i < floats do
@@ -275,6 +275,7 @@ let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: 
                     if n < last then
                         prefetch (NativePtr.add pdy (n * g.K * windows)) (g.K * windows)
                         prefetch (NativePtr.ofNativeInt (NativePtr.toNativeInt (NativePtr.add pa (n * g.K * windows)))) (g.K * windows)
+                        if not (isNull reluOut) then prefetch (NativePtr.add pRelu (n * g.K * windows)) (g.K * windows)
                 fetch first
                 for n in first .. last - 1 do
                     fetch (n + 1)
