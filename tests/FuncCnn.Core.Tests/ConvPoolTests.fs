@@ -66,6 +66,16 @@ let private cases =
 
 let private avx512 = Runtime.Intrinsics.X86.Avx512F.IsSupported
 
+/// Random x [n,c,size,size], 3x3 weights for k filters, their bias, and a gradient for the 2x2-pooled
+/// output of the valid convolution.
+let private convPoolTensors (seed: int) (n: int, c: int, size: int) (k: int) =
+    let rng = Random seed
+    let tensor (dims: int[]) = Tensor.ofArray dims (Array.init (Array.reduce (*) dims) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0)))
+    let x = tensor [| n; c; size; size |]
+    let w = tensor [| k; c; 3; 3 |]
+    let b = tensor [| k |]
+    x, w, b, tensor [| n; k; (size - 2) / 2; (size - 2) / 2 |]
+
 [<Tests>]
 let tests =
     testList "ConvPool" [
@@ -169,12 +179,7 @@ let tests =
 
         testCase "the fused conv + pool (+ ReLU) ops' first-layer gradients equal conv2d then maxPool2d (then relu)" <| fun () ->
             // x is a constant (a first layer): the op takes ConvPool where it applies
-            let rng = Random 11
-            let tensor (dims: int[]) = Tensor.ofArray dims (Array.init (Array.reduce (*) dims) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0)))
-            let x = tensor [| 5; 1; 14; 14 |]
-            let w = tensor [| 12; 1; 3; 3 |]
-            let b = tensor [| 12 |]
-            let seed = tensor [| 5; 12; 6; 6 |]
+            let x, w, b, seed = convPoolTensors 11 (5, 1, 14) 12
             for withRelu in [ true; false ] do
                 let after (t: Tensor) = if withRelu then Ops.relu t else t
                 let fused, gf =
@@ -189,12 +194,7 @@ let tests =
 
         testCase "the fused conv + pool + ReLU op's gradients equal conv2d, maxPool2d and relu where the input needs one too" <| fun () ->
             // the second layer's route: the pooling's backward, then the GEMM gradients
-            let rng = Random 12
-            let tensor (dims: int[]) = Tensor.ofArray dims (Array.init (Array.reduce (*) dims) (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0)))
-            let x = tensor [| 3; 6; 13; 13 |]
-            let w = tensor [| 10; 6; 3; 3 |]
-            let b = tensor [| 10 |]
-            let seed = tensor [| 3; 10; 5; 5 |]
+            let x, w, b, seed = convPoolTensors 12 (3, 6, 13) 10
             let fused, gf = Autodiff.vjpMany (fun ps -> Nn.conv2dMaxPoolRelu (1, 1) Nn.Valid (2, 2) (2, 2) ps.[0] ps.[1] (Some ps.[2])) [| x; w; b |] seed
             let plain, gp = Autodiff.vjpMany (fun ps -> Nn.conv2d (1, 1) Nn.Valid ps.[0] ps.[1] (Some ps.[2]) |> Nn.maxPool2d (2, 2) (2, 2) |> Ops.relu) [| x; w; b |] seed
             assertBitwise "value" (plain.ToArray()) (fused.ToArray())
