@@ -266,6 +266,7 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
         let groups = batchGroups g.N
         use px = fixed x
         use pdy = fixed dy
+        use pTaps = fixed (if direct.IsSome then ConvPack.tapOffsets g 0 kk else [||])
         withScratch (groups * dwLength) (fun partials ->
             use pPartials = fixed partials
             parallelForWithScratch groups (worthParallel g) (colsLength + packedALength + Gemm.packedLength cols nr kcMax + Setup.AlignSlack) (fun scratch group ->
@@ -284,7 +285,7 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                         let kc = min kcMax (p - p0)
                         let accumulate = n > first || kb > 0
                         match direct with
-                        | ValueSome plan -> ConvPack.packTransposed plan g xn packedB
+                        | ValueSome plan -> ConvPack.packTransposed plan g pTaps xn packedB
                         // op(B)(position, j) = b[j*p + position]: a transposing pack.
                         | ValueNone -> Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
                         // A's rows run along positions: read in place where the micro-kernel can
