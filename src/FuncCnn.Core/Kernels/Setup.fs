@@ -305,8 +305,29 @@ module Reduce =
             lanes.[i - whole] <- lanes.[i - whole] + (if withProduct then x.[i] * y.[i] else x.[i])
         fold16 lanes
 
+    /// reduce x without products on AVX-512, entirely in registers: the same additions in the same
+    /// order. The last few elements are added to their lanes as one masked vector whose other lanes
+    /// are +0, which leaves those lanes as they are (a lane that starts at +0 is never -0), and the
+    /// fold adds the same pairs as fold16, eight, four, two and one at a time.
+    let private sum512 (x: ReadOnlySpan<float32>) : float32 =
+        let whole = x.Length / Lanes * Lanes
+        use p = fixed &System.Runtime.InteropServices.MemoryMarshal.GetReference x
+        let mutable acc = Vector512<float32>.Zero
+        let mutable i = 0
+        while i < whole do
+            acc <- acc + Vector512.Load(NativePtr.add p i)
+            i <- i + Lanes
+        if whole < x.Length then
+            let tail = Vector512.GreaterThan(Vector512.Create(x.Length - whole), laneIndex).AsSingle()
+            acc <- acc + X86.Avx512F.MaskLoad(NativePtr.add p whole, tail, Vector512<float32>.Zero)
+        let s8 = acc.GetLower() + acc.GetUpper()
+        let s4 = s8.GetLower() + s8.GetUpper()
+        let s2 = s4 + X86.Sse.MoveHighToLow(s4, s4)
+        s2.ToScalar() + s2.GetElement 1
+
     /// Σ x in the fixed order above.
-    let sum (x: ReadOnlySpan<float32>) : float32 = reduce x ReadOnlySpan.Empty false
+    let sum (x: ReadOnlySpan<float32>) : float32 =
+        if x.Length >= Lanes && X86.Avx512F.IsSupported then sum512 x else reduce x ReadOnlySpan.Empty false
 
     /// Σ x·y in the fixed order of sum (each product rounded to float32 first, no FMA).
     let dot (x: ReadOnlySpan<float32>) (y: ReadOnlySpan<float32>) : float32 =
