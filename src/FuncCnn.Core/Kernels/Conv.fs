@@ -267,9 +267,19 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
         use px = fixed x
         use pdy = fixed dy
         use pTaps = fixed (if direct.IsSome then ConvPack.tapOffsets g 0 kk else [||])
+        // With the direct plan, each group's columns (32-tap strips) in up to three slices, each its
+        // own piece: 16 groups were pieces too coarse to keep both cores busy to the end. A slice
+        // writes its own columns of the group's partial, every element with the same additions.
+        let strips = (cols + ConvPack.StripWidth - 1) / ConvPack.StripWidth
+        let slices = if direct.IsSome then min 3 strips else 1
         withScratch (groups * dwLength) (fun partials ->
             use pPartials = fixed partials
-            parallelForWithScratch groups (worthParallel g) (colsLength + packedALength + Gemm.packedLength cols nr kcMax + Setup.AlignSlack) (fun scratch group ->
+            parallelForWithScratch (groups * slices) (worthParallel g) (colsLength + packedALength + Gemm.packedLength cols nr kcMax + Setup.AlignSlack) (fun scratch piece ->
+                let group, slice = piece / slices, piece % slices
+                let s0 = slice * strips / slices
+                let sliceStrips = (slice + 1) * strips / slices - s0
+                let j0 = s0 * ConvPack.StripWidth
+                let sliceCols = min (sliceStrips * ConvPack.StripWidth) (cols - j0)
                 use pcols = fixed scratch
                 let packedA = NativePtr.add pcols colsLength
                 let packedB = Setup.align64 (NativePtr.add packedA packedALength)
@@ -285,16 +295,19 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                         let kc = min kcMax (p - p0)
                         let accumulate = n > first || kb > 0
                         match direct with
-                        | ValueSome plan -> ConvPack.packTransposed plan g pTaps xn packedB
-                        // op(B)(position, j) = b[j*p + position]: a transposing pack.
-                        | ValueNone -> Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
-                        // A's rows run along positions: read in place where the micro-kernel can
-                        // (packing a strip at a time, as the forward pass does, timed slower here)
-                        if Gemm.readsAInPlace path p 1 then
-                            Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB cols partial cols accumulate packedA
-                        else
-                            Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
-                            Gemm.macroKernel path kc packedA rows packedB cols partial cols accumulate)
+                        | ValueSome plan ->
+                            // this slice's strips; A (dy) read in place (the Vector512 plan implies it)
+                            ConvPack.packTransposedStrips plan g pTaps xn s0 sliceStrips packedB
+                            Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB sliceCols (NativePtr.add partial j0) cols accumulate packedA
+                        | ValueNone ->
+                            // op(B)(position, j) = b[j*p + position]: a transposing pack.
+                            Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
+                            // A's rows run along positions: read in place where the micro-kernel can
+                            if Gemm.readsAInPlace path p 1 then
+                                Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB cols partial cols accumulate packedA
+                            else
+                                Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
+                                Gemm.macroKernel path kc packedA rows packedB cols partial cols accumulate)
             // Partials are added in group order, so the sum is the same on any number of threads.
             let total = if transposed then zeroed dwLength else dw
             use ptotal = fixed total

@@ -109,23 +109,22 @@ let pack (plan: Plan) (g: Conv2dGeometry) (image: nativeptr<float32>) (r0: int) 
     packStrips plan taps kc image 0 plan.Strips dst
 
 /// The weight gradient's B for one image, whose positions form a single k block: the im2col
-/// matrix transposed (k = positions, columns = taps) in 32-tap strips,
-/// dst[s*P*32 + q*32 + jj] = image value of tap s*32+jj at position q (zero past the last tap).
-/// 16 taps × 16 positions at a time: 16 half-strip rows into a stack tile, then one transpose.
-/// `taps`: every tap's offset (tapOffsets g 0 (C*KH*KW)), worked out once per call, not per image.
-let packTransposed (plan: Plan) (g: Conv2dGeometry) (taps: nativeptr<int>) (image: nativeptr<float32>) (dst: nativeptr<float32>) =
+/// matrix transposed (k = positions, columns = taps) in 32-tap strips, strips [s0, s0+count) at
+/// dst: dst[(s-s0)*P*32 + q*32 + jj] = image value of tap s*32+jj at position q (zero past the
+/// last tap). 16 taps × 16 positions at a time: 16 half-strip rows into a stack tile, then one
+/// transpose. `taps`: every tap's offset (tapOffsets g 0 (C*KH*KW)), worked out once per call.
+let packTransposedStrips (plan: Plan) (g: Conv2dGeometry) (taps: nativeptr<int>) (image: nativeptr<float32>) (s0: int) (count: int) (dst: nativeptr<float32>) =
     let positions = g.OH * g.OW
     let tapCount = g.C * g.KH * g.KW
     let tile = NativePtr.stackalloc<float32> 256
     let halves = (positions + 15) / 16
-    let blocks = 2 * ((tapCount + StripWidth - 1) / StripWidth)
-    // Every 16-column half of every strip, so the columns past the last tap are written (as zeros);
+    // Every 16-column half of each strip, so the columns past the last tap are written (as zeros);
     // strip by strip (going through the positions in the inner loop, which writes each strip in
     // order, timed faster than the other way round)
-    for block in 0 .. blocks - 1 do
+    for block in 2 * s0 .. 2 * (s0 + count) - 1 do
         let count = max 0 (min 16 (tapCount - block * 16))
         let offsets = NativePtr.add taps (block * 16)
-        let strip = NativePtr.add dst ((block / 2) * positions * StripWidth + (block % 2) * 16)
+        let strip = NativePtr.add dst ((block / 2 - s0) * positions * StripWidth + (block % 2) * 16)
         for h in 0 .. halves - 1 do
             let half = plan.Halves.[h]
             let from = NativePtr.add image half.Start
@@ -133,6 +132,10 @@ let packTransposed (plan: Plan) (g: Conv2dGeometry) (taps: nativeptr<int>) (imag
                 let v = if i < count then halfRow half (NativePtr.add from (NativePtr.get offsets i)) else Vector512<float32>.Zero
                 Vector512.Store(v, NativePtr.add tile (16 * i))
             Pack.transpose16 tile (NativePtr.add strip (16 * h * StripWidth)) StripWidth (min 16 (positions - 16 * h))
+
+/// packTransposedStrips of every strip.
+let packTransposed (plan: Plan) (g: Conv2dGeometry) (taps: nativeptr<int>) (image: nativeptr<float32>) (dst: nativeptr<float32>) =
+    packTransposedStrips plan g taps image 0 ((g.C * g.KH * g.KW + StripWidth - 1) / StripWidth) dst
 
 /// pack on arrays: rows [r0, r0+kc) of the image starting at x[offset] into dst (for tests).
 let packArray (plan: Plan) (g: Conv2dGeometry) (x: float32[]) (offset: int) (r0: int) (kc: int) (dst: float32[]) =
