@@ -295,19 +295,12 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                         let kc = min kcMax (p - p0)
                         let accumulate = n > first || kb > 0
                         match direct with
-                        | ValueSome plan ->
-                            // this slice's strips; A (dy) read in place (the Vector512 plan implies it)
-                            ConvPack.packTransposedStrips plan g pTaps xn s0 sliceStrips packedB
-                            Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB sliceCols (NativePtr.add partial j0) cols accumulate packedA
-                        | ValueNone ->
-                            // op(B)(position, j) = b[j*p + position]: a transposing pack.
-                            Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
-                            // A's rows run along positions: read in place where the micro-kernel can
-                            if Gemm.readsAInPlace path p 1 then
-                                Gemm.macroKernelInPlaceA kc (NativePtr.add a p0) p 1 rows packedB cols partial cols accumulate packedA
-                            else
-                                Pack.packA (NativePtr.add a p0) p 1 rows kc packedA
-                                Gemm.macroKernel path kc packedA rows packedB cols partial cols accumulate)
+                        // this slice's strips
+                        | ValueSome plan -> ConvPack.packTransposedStrips plan g pTaps xn s0 sliceStrips packedB
+                        // op(B)(position, j) = b[j*p + position]: a transposing pack
+                        | ValueNone -> Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
+                        // A's rows run along positions (read in place where the micro-kernel can)
+                        Gemm.macroKernelStridedA path kc (NativePtr.add a p0) p 1 rows packedB sliceCols (NativePtr.add partial j0) cols accumulate packedA)
             // Partials are added in group order, so the sum is the same on any number of threads.
             let total = if transposed then zeroed dwLength else dw
             use ptotal = fixed total

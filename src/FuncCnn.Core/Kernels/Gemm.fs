@@ -58,7 +58,7 @@ let macroKernel (path: SimdPath) (kc: int) (pa: nativeptr<float32>) (m: int) (pb
 /// Whether the Vector512 micro-kernel reads A in place instead of from a packed strip: for a
 /// row-major A (k contiguous), where packing is a transpose (5.7% of a training step, perf), and
 /// for a column-major one (six rows side by side at each k).
-let readsAInPlace (path: SimdPath) (ars: int) (acs: int) = path = V512 && (acs = 1 || ars = 1)
+let private readsAInPlace (path: SimdPath) (ars: int) (acs: int) = path = V512 && (acs = 1 || ars = 1)
 
 /// macroKernel on the Vector512 path with A read in place, a(i, p) = a[i*ars + p*acs] for this k
 /// block: whole 6-row strips straight from A, a last partial strip packed into `edge` (at least
@@ -75,6 +75,16 @@ let macroKernelInPlaceA (kc: int) (a: nativeptr<float32>) (ars: int) (acs: int) 
         for is in 0 .. whole - 1 do
             MicroKernel.tile512Strided kc (NativePtr.add a (is * MR * ars)) ars acs pbs (NativePtr.add c (is * MR * ldc + js * 32)) ldc cols accumulate
         if rest > 0 then MicroKernel.tile512 kc edge pbs (NativePtr.add c (whole * MR * ldc + js * 32)) ldc rest cols accumulate
+
+/// C[0..m, 0..n] (+)= op(A) · packed B for one k block of length kc, op(A)(i, p) = a[i*ars + p*acs]:
+/// A read in place where the micro-kernel can (readsAInPlace), else packed into `scratch` first (at
+/// least roundUp m MR * kc floats; an in-place A packs only a last partial strip there).
+let macroKernelStridedA (path: SimdPath) (kc: int) (a: nativeptr<float32>) (ars: int) (acs: int) (m: int) (pb: nativeptr<float32>) (n: int)
+                        (c: nativeptr<float32>) (ldc: int) (accumulate: bool) (scratch: nativeptr<float32>) =
+    if readsAInPlace path ars acs then macroKernelInPlaceA kc a ars acs m pb n c ldc accumulate scratch
+    else
+        Pack.packA a ars acs m kc scratch
+        macroKernel path kc scratch m pb n c ldc accumulate
 
 /// Floats needed to pack `rows` rows (or columns) of a k block of length kc.
 let packedLength (rows: int) (multiple: int) (kc: int) = roundUp rows multiple * kc
@@ -111,12 +121,8 @@ let gemmStrided (m: int) (n: int) (k: int)
                 let j0 = task % nTasks * NC
                 let rows = min mc (m - i0)
                 let cols = min NC (n - j0)
-                let ai = NativePtr.add a (i0 * ars + p0 * acs)
-                let ci = NativePtr.add c (i0 * ldc + j0)
-                if readsAInPlace path ars acs then macroKernelInPlaceA kc ai ars acs rows (NativePtr.add pb (j0 * kc)) cols ci ldc (accumulate || kb > 0) pa
-                else
-                    Pack.packA ai ars acs rows kc pa
-                    macroKernel path kc pa rows (NativePtr.add pb (j0 * kc)) cols ci ldc (accumulate || kb > 0)
+                macroKernelStridedA path kc (NativePtr.add a (i0 * ars + p0 * acs)) ars acs rows (NativePtr.add pb (j0 * kc)) cols
+                                    (NativePtr.add c (i0 * ldc + j0)) ldc (accumulate || kb > 0) pa
             // Packs strips [s0, s0 + strips) of k block kb into its place in the packed block.
             let packStrips (pb: nativeptr<float32>) (kb: int) (s0: int) (strips: int) =
                 let p0 = kb * kcMax
