@@ -103,11 +103,6 @@ let packStrips (plan: Plan) (taps: nativeptr<int>) (kc: int) (image: nativeptr<f
         for p in 0 .. kc - 1 do
             Vector512.Store(halfRow half (NativePtr.add from (NativePtr.get taps p)), NativePtr.add d (p * StripWidth))
 
-/// Packs im2col rows [r0, r0+kc) of one image into all plan.Strips strips (packStrips).
-let pack (plan: Plan) (g: Conv2dGeometry) (image: nativeptr<float32>) (r0: int) (kc: int) (dst: nativeptr<float32>) =
-    use taps = fixed (tapOffsets g r0 kc)
-    packStrips plan taps kc image 0 plan.Strips dst
-
 /// The weight gradient's B for one image, whose positions form a single k block: the im2col
 /// matrix transposed (k = positions, columns = taps) in 32-tap strips, strips [s0, s0+count) at
 /// dst: dst[(s-s0)*P*32 + q*32 + jj] = image value of tap s*32+jj at position q (zero past the
@@ -133,24 +128,21 @@ let packTransposedStrips (plan: Plan) (g: Conv2dGeometry) (taps: nativeptr<int>)
                 Vector512.Store(v, NativePtr.add tile (16 * i))
             Pack.transpose16 tile (NativePtr.add strip (16 * h * StripWidth)) StripWidth (min 16 (positions - 16 * h))
 
-/// packTransposedStrips of every strip.
-let packTransposed (plan: Plan) (g: Conv2dGeometry) (taps: nativeptr<int>) (image: nativeptr<float32>) (dst: nativeptr<float32>) =
-    packTransposedStrips plan g taps image 0 ((g.C * g.KH * g.KW + StripWidth - 1) / StripWidth) dst
-
-/// pack on arrays: rows [r0, r0+kc) of the image starting at x[offset] into dst (for tests).
+/// packStrips on arrays, every strip: rows [r0, r0+kc) of the image starting at x[offset] into dst (for tests).
 let packArray (plan: Plan) (g: Conv2dGeometry) (x: float32[]) (offset: int) (r0: int) (kc: int) (dst: float32[]) =
     Setup.requireFits "image" x offset (g.C * g.H * g.W)
     Setup.requireFits "packed strips" dst 0 (plan.Strips * kc * StripWidth)
     if r0 < 0 || kc < 0 || r0 + kc > g.C * g.KH * g.KW then invalidArg "kc" (sprintf "rows [%d, %d) outside the %d taps" r0 (r0 + kc) (g.C * g.KH * g.KW))
     use px = fixed x
     use pd = fixed dst
-    pack plan g (NativePtr.add px offset) r0 kc pd
+    use taps = fixed (tapOffsets g r0 kc)
+    packStrips plan taps kc (NativePtr.add px offset) 0 plan.Strips pd
 
-/// packTransposed on arrays: the image starting at x[offset] into dst (for tests).
+/// packTransposedStrips on arrays, every strip: the image starting at x[offset] into dst (for tests).
 let packTransposedArray (plan: Plan) (g: Conv2dGeometry) (x: float32[]) (offset: int) (dst: float32[]) =
     Setup.requireFits "image" x offset (g.C * g.H * g.W)
     Setup.requireFits "packed strips" dst 0 (Setup.roundUp (g.C * g.KH * g.KW) StripWidth * g.OH * g.OW)
     use px = fixed x
     use pd = fixed dst
     use taps = fixed (tapOffsets g 0 (g.C * g.KH * g.KW))
-    packTransposed plan g taps (NativePtr.add px offset) pd
+    packTransposedStrips plan g taps (NativePtr.add px offset) 0 ((g.C * g.KH * g.KW + StripWidth - 1) / StripWidth) pd
