@@ -201,6 +201,11 @@ let private allKernelResults () =
     // Unpadded: on AVX-512 the forward and weight-gradient operands are packed from the image.
     let gu = conv2d [| 37; 16; 13; 13 |] [| 24; 16; 3; 3 |] (1, 1) Padding2d.zero
     let dyu = randomArray rng (gu.N * gu.K * gu.OH * gu.OW)
+    // The weight gradient read from the image: 20 taps (a part-filled 6-row strip), 70 channels
+    // (three 32-channel strips, the last part-filled), column stride 2.
+    let gs = conv2d [| 37; 5; 9; 11 |] [| 70; 5; 2; 2 |] (1, 2) Padding2d.zero
+    let xs = randomArray rng (gs.N * gs.C * gs.H * gs.W)
+    let dys = randomArray rng (gs.N * gs.K * gs.OH * gs.OW)
     Array.concat
         [ c
           Conv.conv2dForward g x w (Some (randomArray (Random 1) g.K))
@@ -214,7 +219,8 @@ let private allKernelResults () =
           Conv.conv2dForward gd xd wd (Some (randomArray (Random 5) gd.K))
           Conv.conv2dForward gu x w (Some (randomArray (Random 6) gu.K))
           Conv.conv2dBackwardInput gu dyu w
-          Conv.conv2dBackwardWeight gu x dyu ]
+          Conv.conv2dBackwardWeight gu x dyu
+          Conv.conv2dBackwardWeight gs xs dys ]
 
 [<Tests>]
 let tests =
@@ -255,6 +261,11 @@ let tests =
             checkConv rng (conv2d [| 2; 1; 28; 28 |] [| 32; 1; 3; 3 |] (1, 1) Padding2d.zero)
             checkConv rng (conv2d [| 20; 3; 9; 8 |] [| 5; 3; 3; 3 |] (2, 1) { Top = 1; Bottom = 0; Left = 2; Right = 1 })
             checkConv rng (conv2d [| 2; 40; 6; 6 |] [| 9; 40; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))
+            // Unpadded: on AVX-512 the weight gradient reads its taps from the image. 9 taps (one
+            // part-filled 6-row strip), 37 channels (a part-filled strip), row stride 2.
+            checkConv rng (conv2d [| 4; 1; 10; 12 |] [| 37; 1; 3; 3 |] (2, 1) Padding2d.zero)
+            // Padding only where no tap reaches it (bottom, right): still read from the image.
+            checkConv rng (conv2d [| 3; 2; 9; 9 |] [| 5; 2; 3; 3 |] (2, 2) { Top = 0; Bottom = 1; Left = 0; Right = 1 })
 
         testCase "the direct kernel takes small stride-1 convolutions and matches the direct loops" <| fun () ->
             let rng = Random 11
@@ -268,7 +279,7 @@ let tests =
                 Expect.isTrue (DirectConv.applies g) (sprintf "%A should take the direct route" g)
                 checkConv rng g
 
-        testCase "direct packing from the image gives the im2col floats, strip by strip and transposed" <| fun () ->
+        testCase "direct packing from the image gives the im2col floats, strip by strip" <| fun () ->
             if not Runtime.Intrinsics.X86.Avx512F.IsSupported then skiptest "needs AVX-512 (the packing is AVX-512 only; elsewhere im2col runs)"
             let rng = Random 12
             let cases =
@@ -296,22 +307,6 @@ let tests =
                                     let got = packed.[(s * kc + p) * 32 + jj]
                                     if BitConverter.SingleToInt32Bits got <> BitConverter.SingleToInt32Bits expected then
                                         failwithf "%A image %d strip %d row %d column %d: %g, expected %g" g n s p jj got expected
-                // The weight gradient's operand: the same floats transposed, positions along k.
-                if positions <= Gemm.KC then
-                    let tapStrips = (rows + 31) / 32
-                    let packed = Array.create (tapStrips * positions * 32) nanf
-                    ConvPack.packTransposedArray plan g x ((g.N - 1) * g.C * g.H * g.W) packed
-                    for s in 0 .. tapStrips - 1 do
-                        for q in 0 .. positions - 1 do
-                            for jj in 0 .. 31 do
-                                let r = s * 32 + jj
-                                let c, ki, kj = r / (g.KH * g.KW), r / g.KW % g.KH, r % g.KW
-                                let expected =
-                                    if r >= rows then 0.0f
-                                    else x.[(((g.N - 1) * g.C + c) * g.H + q / g.OW * g.SH + ki) * g.W + q % g.OW * g.SW + kj]
-                                let got = packed.[(s * positions + q) * 32 + jj]
-                                if BitConverter.SingleToInt32Bits got <> BitConverter.SingleToInt32Bits expected then
-                                    failwithf "%A transposed: strip %d position %d tap %d: %g, expected %g" g s q jj got expected
             // Padded layers and rows too narrow for a 32-float window go through im2col.
             Expect.isTrue (ConvPack.planFor (conv2d [| 1; 2; 8; 8 |] [| 2; 2; 3; 3 |] (1, 1) (Padding2d.symmetric 1 1))).IsNone "padded"
             Expect.isTrue (ConvPack.planFor (conv2d [| 1; 1; 8; 12 |] [| 3; 1; 3; 1 |] (1, 2) { Top = 0; Bottom = 0; Left = 0; Right = 1 })).IsNone "padded on the right"

@@ -67,13 +67,16 @@ let private build (g: Conv2dGeometry) : Plan voption =
 
 let private plans = System.Collections.Concurrent.ConcurrentDictionary<struct (int * int * int * int * int), Plan voption>()
 
+/// Whether every filter tap of every output position lies inside the image: padding on any side
+/// puts taps outside it, where an operand read from the image must be zero instead.
+let tapsInside (g: Conv2dGeometry) =
+    g.PadTop = 0 && g.PadLeft = 0 && (g.OH - 1) * g.SH + g.KH <= g.H && (g.OW - 1) * g.SW + g.KW <= g.W
+
 /// The cached plan for this geometry's output positions (ValueNone: use im2col), when AVX-512 runs
 /// natively and every tap lies inside the image; the plan depends on the image width, output size
 /// and strides only.
 let planFor (g: Conv2dGeometry) : Plan voption =
-    // Padding on any side puts taps outside the image, where the packed value must be zero.
-    let inside = g.PadTop = 0 && g.PadLeft = 0 && (g.OH - 1) * g.SH + g.KH <= g.H && (g.OW - 1) * g.SW + g.KW <= g.W
-    if not Avx512F.IsSupported || not inside then ValueNone
+    if not Avx512F.IsSupported || not (tapsInside g) then ValueNone
     else plans.GetOrAdd(struct (g.W, g.OH, g.OW, g.SH, g.SW), (fun _ -> build g))
 
 /// One half-strip of one tap row (16 positions) as a vector: lanes past the last position are zero.
@@ -103,31 +106,6 @@ let packStrips (plan: Plan) (taps: nativeptr<int>) (kc: int) (image: nativeptr<f
         for p in 0 .. kc - 1 do
             Vector512.Store(halfRow half (NativePtr.add from (NativePtr.get taps p)), NativePtr.add d (p * StripWidth))
 
-/// The weight gradient's B for one image, whose positions form a single k block: the im2col
-/// matrix transposed (k = positions, columns = taps) in 32-tap strips, strips [s0, s0+count) at
-/// dst: dst[(s-s0)*P*32 + q*32 + jj] = image value of tap s*32+jj at position q (zero past the
-/// last tap). 16 taps × 16 positions at a time: 16 half-strip rows into a stack tile, then one
-/// transpose. `taps`: every tap's offset (tapOffsets g 0 (C*KH*KW)), worked out once per call.
-let packTransposedStrips (plan: Plan) (g: Conv2dGeometry) (taps: nativeptr<int>) (image: nativeptr<float32>) (s0: int) (count: int) (dst: nativeptr<float32>) =
-    let positions = g.OH * g.OW
-    let tapCount = g.C * g.KH * g.KW
-    let tile = NativePtr.stackalloc<float32> 256
-    let halves = (positions + 15) / 16
-    // Every 16-column half of each strip, so the columns past the last tap are written (as zeros);
-    // strip by strip (going through the positions in the inner loop, which writes each strip in
-    // order, timed faster than the other way round)
-    for block in 2 * s0 .. 2 * (s0 + count) - 1 do
-        let count = max 0 (min 16 (tapCount - block * 16))
-        let offsets = NativePtr.add taps (block * 16)
-        let strip = NativePtr.add dst ((block / 2 - s0) * positions * StripWidth + (block % 2) * 16)
-        for h in 0 .. halves - 1 do
-            let half = plan.Halves.[h]
-            let from = NativePtr.add image half.Start
-            for i in 0 .. 15 do
-                let v = if i < count then halfRow half (NativePtr.add from (NativePtr.get offsets i)) else Vector512<float32>.Zero
-                Vector512.Store(v, NativePtr.add tile (16 * i))
-            Pack.transpose16 tile (NativePtr.add strip (16 * h * StripWidth)) StripWidth (min 16 (positions - 16 * h))
-
 /// packStrips on arrays, every strip: rows [r0, r0+kc) of the image starting at x[offset] into dst (for tests).
 let packArray (plan: Plan) (g: Conv2dGeometry) (x: float32[]) (offset: int) (r0: int) (kc: int) (dst: float32[]) =
     Setup.requireFits "image" x offset (g.C * g.H * g.W)
@@ -137,12 +115,3 @@ let packArray (plan: Plan) (g: Conv2dGeometry) (x: float32[]) (offset: int) (r0:
     use pd = fixed dst
     use taps = fixed (tapOffsets g r0 kc)
     packStrips plan taps kc (NativePtr.add px offset) 0 plan.Strips pd
-
-/// packTransposedStrips on arrays, every strip: the image starting at x[offset] into dst (for tests).
-let packTransposedArray (plan: Plan) (g: Conv2dGeometry) (x: float32[]) (offset: int) (dst: float32[]) =
-    Setup.requireFits "image" x offset (g.C * g.H * g.W)
-    Setup.requireFits "packed strips" dst 0 (Setup.roundUp (g.C * g.KH * g.KW) StripWidth * g.OH * g.OW)
-    use px = fixed x
-    use pd = fixed dst
-    use taps = fixed (tapOffsets g 0 (g.C * g.KH * g.KW))
-    packTransposedStrips plan g taps (NativePtr.add px offset) 0 ((g.C * g.KH * g.KW + StripWidth - 1) / StripWidth) pd

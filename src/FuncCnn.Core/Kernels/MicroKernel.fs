@@ -112,11 +112,13 @@ let tile256 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nati
         fullTile256 kc pa pb t 16 false
         mergeTile t 16 c ldc rows cols accumulate
 
-/// dst tile (6×32, row stride ld) (+)= A strip · B strip (kc×32 packed), with twelve Vector512
-/// accumulators in registers for the whole k loop. Row i of A at step p is a[p*step + offset i]: a
-/// packed strip (step 6, offset i) or a strided view read in place. Straight-line after the loop
-/// (no calls) so the JIT keeps the accumulators in registers.
-let inline private tileLoop512 (kc: int) (pa: nativeptr<float32>) (step: int) ([<InlineIfLambda>] offset: int -> int)
+/// dst tile (6×32, row stride ld) (+)= A strip · B strip (runs*runLength rows of 32, packed),
+/// with twelve Vector512 accumulators in registers for the whole k loop. A's k steps come in
+/// `runs` runs of `runLength`: row i of A at step p of a run is a[p*step + offset i], and each run
+/// starts `jump` floats past where the last one stopped. A packed strip is one run (step 6, offset
+/// i), a strided view read in place too; image taps are a run per output row. Straight-line after
+/// the loop (no calls) so the JIT keeps the accumulators in registers.
+let inline private tileLoop512 (runs: int) (runLength: int) (pa: nativeptr<float32>) (step: int) (jump: int) ([<InlineIfLambda>] offset: int -> int)
                                (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
     let mutable c00 = Vector512<float32>.Zero
     let mutable c01 = Vector512<float32>.Zero
@@ -132,31 +134,35 @@ let inline private tileLoop512 (kc: int) (pa: nativeptr<float32>) (step: int) ([
     let mutable c51 = Vector512<float32>.Zero
     let mutable a = pa
     let mutable b = pb
-    let mutable p = 0
-    while p < kc do
-        let b0 = Vector512.Load b
-        let b1 = Vector512.Load(NativePtr.add b 16)
-        let a0 = Vector512.Create(NativePtr.get a (offset 0))
-        c00 <- Vector512.FusedMultiplyAdd(a0, b0, c00)
-        c01 <- Vector512.FusedMultiplyAdd(a0, b1, c01)
-        let a1 = Vector512.Create(NativePtr.get a (offset 1))
-        c10 <- Vector512.FusedMultiplyAdd(a1, b0, c10)
-        c11 <- Vector512.FusedMultiplyAdd(a1, b1, c11)
-        let a2 = Vector512.Create(NativePtr.get a (offset 2))
-        c20 <- Vector512.FusedMultiplyAdd(a2, b0, c20)
-        c21 <- Vector512.FusedMultiplyAdd(a2, b1, c21)
-        let a3 = Vector512.Create(NativePtr.get a (offset 3))
-        c30 <- Vector512.FusedMultiplyAdd(a3, b0, c30)
-        c31 <- Vector512.FusedMultiplyAdd(a3, b1, c31)
-        let a4 = Vector512.Create(NativePtr.get a (offset 4))
-        c40 <- Vector512.FusedMultiplyAdd(a4, b0, c40)
-        c41 <- Vector512.FusedMultiplyAdd(a4, b1, c41)
-        let a5 = Vector512.Create(NativePtr.get a (offset 5))
-        c50 <- Vector512.FusedMultiplyAdd(a5, b0, c50)
-        c51 <- Vector512.FusedMultiplyAdd(a5, b1, c51)
-        a <- NativePtr.add a step
-        b <- NativePtr.add b 32
-        p <- p + 1
+    let mutable run = 0
+    while run < runs do
+        let mutable p = 0
+        while p < runLength do
+            let b0 = Vector512.Load b
+            let b1 = Vector512.Load(NativePtr.add b 16)
+            let a0 = Vector512.Create(NativePtr.get a (offset 0))
+            c00 <- Vector512.FusedMultiplyAdd(a0, b0, c00)
+            c01 <- Vector512.FusedMultiplyAdd(a0, b1, c01)
+            let a1 = Vector512.Create(NativePtr.get a (offset 1))
+            c10 <- Vector512.FusedMultiplyAdd(a1, b0, c10)
+            c11 <- Vector512.FusedMultiplyAdd(a1, b1, c11)
+            let a2 = Vector512.Create(NativePtr.get a (offset 2))
+            c20 <- Vector512.FusedMultiplyAdd(a2, b0, c20)
+            c21 <- Vector512.FusedMultiplyAdd(a2, b1, c21)
+            let a3 = Vector512.Create(NativePtr.get a (offset 3))
+            c30 <- Vector512.FusedMultiplyAdd(a3, b0, c30)
+            c31 <- Vector512.FusedMultiplyAdd(a3, b1, c31)
+            let a4 = Vector512.Create(NativePtr.get a (offset 4))
+            c40 <- Vector512.FusedMultiplyAdd(a4, b0, c40)
+            c41 <- Vector512.FusedMultiplyAdd(a4, b1, c41)
+            let a5 = Vector512.Create(NativePtr.get a (offset 5))
+            c50 <- Vector512.FusedMultiplyAdd(a5, b0, c50)
+            c51 <- Vector512.FusedMultiplyAdd(a5, b1, c51)
+            a <- NativePtr.add a step
+            b <- NativePtr.add b 32
+            p <- p + 1
+        a <- NativePtr.add a jump
+        run <- run + 1
     if accumulate then
         let d00 = NativePtr.add dst (0 * ld)
         Vector512.Store(Vector512.Load d00 + c00, d00)
@@ -198,11 +204,19 @@ let inline private tileLoop512 (kc: int) (pa: nativeptr<float32>) (step: int) ([
 
 /// tileLoop512 on a packed A strip (kc×6).
 let private fullTile512 (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
-    tileLoop512 kc pa 6 (fun i -> i) pb dst ld accumulate
+    tileLoop512 1 kc pa 6 0 (fun i -> i) pb dst ld accumulate
 
 /// tileLoop512 reading six rows of A where they are: a(i, p) = a[i*ars + p*acs].
 let private fullTile512Strided (kc: int) (a: nativeptr<float32>) (ars: int) (acs: int) (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
-    tileLoop512 kc a acs (fun i -> i * ars) pb dst ld accumulate
+    tileLoop512 1 kc a acs 0 (fun i -> i * ars) pb dst ld accumulate
+
+/// tileLoop512 with six rows of A read from an image: row i is the tap at image offset ti, its k
+/// steps the output positions (see tile512Taps).
+let private fullTile512Taps (t0: int) (t1: int) (t2: int) (t3: int) (t4: int) (t5: int) (image: nativeptr<float32>)
+                            (runs: int) (runLength: int) (step: int) (jump: int)
+                            (pb: nativeptr<float32>) (dst: nativeptr<float32>) (ld: int) (accumulate: bool) =
+    let offset i = match i with 0 -> t0 | 1 -> t1 | 2 -> t2 | 3 -> t3 | 4 -> t4 | _ -> t5
+    tileLoop512 runs runLength image step jump offset pb dst ld accumulate
 
 /// mergeTile for a 6×32 stack tile on AVX-512: each row's two halves with masked loads and stores
 /// (the same additions; an edge tile was a scalar loop of up to 192 elements).
@@ -241,6 +255,21 @@ let tile512Strided (kc: int) (a: nativeptr<float32>) (ars: int) (acs: int) (pb: 
         fullTile512Strided kc a ars acs pb t 32 false
         if X86.Avx512F.IsSupported then mergeTile512 t c ldc 6 cols accumulate
         else mergeTile t 32 c ldc 6 cols accumulate
+
+/// tile512 with A's rows the filter taps of an image, read where they are: a(i, q) = image[taps[i]
+/// + offset of output position q], for `rows` ≤ 6 taps. The positions are `runs` output rows of
+/// `runLength`, `step` floats apart within a row, each row starting `jump` floats past the end of
+/// the last one. The same FMAs in the same order as on the packed im2col matrix (AVX-512 only).
+let tile512Taps (taps: nativeptr<int>) (rows: int) (image: nativeptr<float32>) (runs: int) (runLength: int) (step: int) (jump: int)
+                (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (cols: int) (accumulate: bool) =
+    // rows past the last tap repeat it: read, never stored
+    let tap i = NativePtr.get taps (min i (rows - 1))
+    let t0, t1, t2, t3, t4, t5 = tap 0, tap 1, tap 2, tap 3, tap 4, tap 5
+    if rows = 6 && cols = 32 then fullTile512Taps t0 t1 t2 t3 t4 t5 image runs runLength step jump pb c ldc accumulate
+    else
+        let t = NativePtr.stackalloc<float32> 192
+        fullTile512Taps t0 t1 t2 t3 t4 t5 image runs runLength step jump pb t 32 false
+        mergeTile512 t c ldc rows cols accumulate
 
 /// The portable fallback with the Vector256 tile shape (6×16) and the same FMA order.
 let tileScalar (kc: int) (pa: nativeptr<float32>) (pb: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (rows: int) (cols: int) (accumulate: bool) =
