@@ -241,19 +241,24 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
 /// Images per weight-gradient partial: a function of N only, so the summation order is fixed.
 let internal batchGroups (n: int) = max 1 (min n 16)
 
-/// dw from per-group partials, added in group order (so the sum is the same on any number of
-/// threads); partials of dwᵀ ([C*KH*KW, K]) are turned at the end.
-let private sumPartials (g: Conv2dGeometry) (groups: int) (partials: nativeptr<float32>) (transposed: bool) (dw: float32[]) =
-    let kk = g.C * g.KH * g.KW
-    let dwLength = g.K * kk
-    let total = if transposed then zeroed dwLength else dw
-    use ptotal = fixed total
-    for group in 0 .. groups - 1 do
-        Pack.addRun (NativePtr.add partials (group * dwLength)) ptotal dwLength
-    if transposed then
-        for k in 0 .. g.K - 1 do
-            for r in 0 .. kk - 1 do
-                dw.[k * kk + r] <- total.[r * g.K + k]
+/// dw [K, kk] from per-group partials `partialLength` floats apart, each partial `kk` rows of `ld`
+/// floats holding dwᵀ when `transposed`, else K rows of kk: every element is 0 plus the groups'
+/// values in group order, so the sum is the same on any number of threads. Rows split over threads
+/// (one thread took ~1% of a seed-CNN step here while the other waited).
+let internal addPartials (groups: int) (partials: nativeptr<float32>) (partialLength: int) (transposed: bool) (k: int) (kk: int) (ld: int) (dw: float32[]) =
+    requireFits "weight gradient" dw 0 (k * kk)
+    let rows = if transposed then kk else k
+    let pieces = min rows 8
+    use pdw = fixed dw
+    parallelForWithScratch pieces (int64 groups * int64 rows * int64 ld >= 100_000L) ld (fun scratch piece ->
+        use total = fixed scratch
+        for r in piece * rows / pieces .. (piece + 1) * rows / pieces - 1 do
+            Pack.zeroRun total ld
+            for group in 0 .. groups - 1 do
+                Pack.addRun (NativePtr.add partials (group * partialLength + r * ld)) total ld
+            if transposed then
+                for c in 0 .. k - 1 do NativePtr.set pdw (c * kk + r) (NativePtr.get total c)
+            else Pack.copyRun total (NativePtr.add pdw (r * kk)) kk)
 
 /// conv2dBackwardWeight on AVX-512 where every tap lies inside the image and the positions form one
 /// k block: dwᵀ = Σₙ colsₙ · dyₙᵀ with A's rows the image's taps read in place (tile512Taps) and
@@ -298,7 +303,7 @@ let private backwardWeightFromImage (g: Conv2dGeometry) (x: float32[]) (dy: floa
                     let r0 = s * MR
                     MicroKernel.tile512Taps (NativePtr.add pTaps r0) (min MR (kk - r0)) xn g.OH g.OW g.SW jump
                                             packedB (NativePtr.add partial (r0 * g.K + j0)) g.K cols (n > first))
-        sumPartials g groups pPartials true dw)
+        addPartials groups pPartials dwLength true g.K kk g.K dw)
 
 /// dw [K,C,KH,KW] from x and dy: Σ over images of dy_n · colsₙᵀ. Both operands run along
 /// positions, so one of them needs a transposing pack; the one with fewer rows becomes A (the
@@ -343,7 +348,7 @@ let conv2dBackwardWeight (g: Conv2dGeometry) (x: float32[]) (dy: float32[]) : fl
                         Pack.packB (NativePtr.add b p0) 1 p kc cols nr packedB
                         // A's rows run along positions (read in place where the micro-kernel can)
                         Gemm.macroKernelStridedA path kc (NativePtr.add a p0) p 1 rows packedB cols partial cols (n > first || kb > 0) packedA)
-            sumPartials g groups pPartials transposed dw)
+            addPartials groups pPartials dwLength transposed g.K kk (if transposed then g.K else kk) dw)
     dw
 
 /// db [K] from each (image, channel) plane's Reduce.sum [N*K]: per channel, the planes' sums

@@ -300,15 +300,8 @@ let weightAndBias (g: Conv2dGeometry) (pg: Pool2dGeometry) (x: float32[]) (arg: 
                                     width <- width / 2
                                 for k in k0 .. min g.K (k0 + Block) - 1 do
                                     planeSums.[n * g.K + k] <- NativePtr.get lanes (k - k0))
-            // the partials in group order (dwᵀ, padded channels), then turned into dw
-            withScratch partialLength (fun total ->
-                use pTotal = fixed total
-                Pack.zeroRun pTotal partialLength
-                for group in 0 .. groups - 1 do
-                    Pack.addRun (NativePtr.add pPartials (group * partialLength)) pTotal partialLength
-                for k in 0 .. g.K - 1 do
-                    for r in 0 .. taps - 1 do
-                        dw.[k * taps + r] <- total.[r * ld + k]))
+            // the partials (dwᵀ, padded channels) in group order, turned into dw
+            Conv.addPartials groups pPartials partialLength true g.K taps ld dw)
     let db =
         if not withBias then null
         else
