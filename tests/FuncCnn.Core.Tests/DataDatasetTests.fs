@@ -47,6 +47,20 @@ let tests =
             let full = Dataset.ofBytes "f" [| 1; 2 |] [| 0uy; 255uy |] [| 0 |] [| "a" |]
             Expect.equal ((Dataset.toTensor [| 0 |] full).ToArray()) ([| 0.0f; 1.0f |]) "(Dataset.toTensor [| 0 |] full).ToArray()"
 
+        testCase "every byte value becomes float32 b / 255 exactly, in whole vectors and in a tail" <| fun () ->
+            // 256 values in images of 37 pixels (vector widths and a remainder), in a gathered order
+            let pixels = Array.init (8 * 37) (fun i -> byte ((i * 113) % 256))
+            let ds = Dataset.ofBytes "all" [| 1; 37 |] pixels (Array.zeroCreate 8) [| "a" |]
+            let order = [| 5; 0; 7; 2; 6; 1; 4; 3 |]
+            let got = (Dataset.toTensor order ds).ToArray()
+            for k in 0 .. order.Length - 1 do
+                for j in 0 .. 36 do
+                    let b = pixels.[order.[k] * 37 + j]
+                    let expected = float32 b / 255.0f
+                    if System.BitConverter.SingleToInt32Bits got.[k * 37 + j] <> System.BitConverter.SingleToInt32Bits expected then
+                        failwithf "image %d pixel %d (byte %d): %g, expected %g" order.[k] j b got.[k * 37 + j] expected
+            Expect.equal (set pixels).Count 256 "every byte value is covered"
+
         testCase "floats are batched as they are" <| fun () ->
             let ds = Dataset.ofFloats "f" [| 1; 1; 2 |] [| 0.5f; -2.0f; 3.0f; 4.0f |] [| 0; 0 |] [| "a" |]
             Expect.equal ((Dataset.toTensor [| 1; 0 |] ds).ToArray()) ([| 3.0f; 4.0f; 0.5f; -2.0f |]) "(Dataset.toTensor [| 1; 0 |] ds).ToArray()"

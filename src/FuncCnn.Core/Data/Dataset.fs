@@ -34,9 +34,6 @@ type Batch =
 
 /// Pure functions over datasets: counting, subsets, shuffles, splits and batches.
 module Dataset =
-    /// Exact v/255 for every byte value, so batch creation is one table lookup per pixel.
-    let private byteToUnit = Array.init 256 (fun v -> float32 v / 255.0f)
-
     /// Number of images.
     let count (ds: Dataset) = ds.Labels.Length
 
@@ -223,16 +220,17 @@ module Dataset =
     let toTensor (indices: int[]) (ds: Dataset) =
         let size = imageSize ds
         indices |> Array.iter (checkIndex "toTensor" ds)
-        // from the step's workspace when a fit loop gathers its batch (zeroed either way)
-        let out: float32[] = Kernels.Setup.zeroed (Shape.numel [| indices.Length; size |])
+        // from the step's workspace when a fit loop gathers its batch; every element is written below
+        let out: float32[] = Kernels.Setup.uninitialized (Shape.numel [| indices.Length; size |])
         match ds.Pixels with
         | Bytes px ->
-            let lut = byteToUnit
-            for k in 0 .. indices.Length - 1 do
-                let src = ReadOnlySpan<byte>(px, indices.[k] * size, size)
+            // float32 b / 255 on whole vectors (the same correctly rounded division as one at a
+            // time), images split over the cores: a table lookup per pixel on one thread was
+            // 0.16 s of a one-epoch `funccnn train` while the other core waited
+            Kernels.Setup.parallelFor indices.Length (int64 indices.Length * int64 size >= 16_384L) (fun k ->
                 let dst = Span<float32>(out, k * size, size)
-                for j in 0 .. src.Length - 1 do
-                    dst.[j] <- lut.[int src.[j]]
+                Numerics.Tensors.TensorPrimitives.ConvertChecked<byte, float32>(ReadOnlySpan<byte>(px, indices.[k] * size, size), dst)
+                Numerics.Tensors.TensorPrimitives.Divide(Span<float32>.op_Implicit dst, 255.0f, dst))
         | Floats px ->
             for k in 0 .. indices.Length - 1 do
                 Array.blit px (indices.[k] * size) out (k * size) size
