@@ -57,6 +57,9 @@ let packA (src: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (kc: int) (d
     let turned = NativePtr.stackalloc<float32> 256
     // rows contiguous in k, on AVX-512: a register transpose that also writes the zero rows
     let transposing = cs = 1 && Avx512F.IsSupported
+    // columns contiguous (a transposed weight), on AVX-512: each k's MR floats in one masked move,
+    // the zero rows included
+    let columnMajor = rs = 1 && cs <> 1 && Avx512F.IsSupported
     for s in 0 .. strips - 1 do
         let d = NativePtr.add dst (s * kc * MR)
         let i0 = s * MR
@@ -82,13 +85,18 @@ let packA (src: nativeptr<float32>) (rs: int) (cs: int) (rows: int) (kc: int) (d
                 let row = NativePtr.add src ((i0 + ii) * rs)
                 for p in 0 .. kc - 1 do
                     NativePtr.set d (p * MR + ii) (NativePtr.get row p)
+        elif columnMajor then
+            let rowsValid = tailMask valid
+            let strip = tailMask MR
+            for p in 0 .. kc - 1 do
+                Avx512F.MaskStore(NativePtr.add d (p * MR), strip, Avx512F.MaskLoad(NativePtr.add src (p * cs + i0), rowsValid, Vector512<float32>.Zero))
         else
             for p in 0 .. kc - 1 do
                 let col = NativePtr.add src (p * cs + i0 * rs)
                 let dp = NativePtr.add d (p * MR)
                 for ii in 0 .. valid - 1 do
                     NativePtr.set dp ii (NativePtr.get col (ii * rs))
-        if not transposing then
+        if not transposing && not columnMajor then
             for ii in valid .. MR - 1 do
                 for p in 0 .. kc - 1 do
                     NativePtr.set d (p * MR + ii) 0.0f
