@@ -76,8 +76,8 @@ let private col2im (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr
 /// zero) and stored once, instead of read-modify-writing short runs of dx tap by tap, whose
 /// overlapping stores stall. The taps are added in col2im's (ki, kj) order onto +0, so every
 /// element gets the same bits (a sum that starts at +0 never becomes -0, so adding 0 is exact).
-let private col2imByRows (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nativeptr<float32>) =
-    let p = g.OH * g.OW
+/// The cols rows are `ld` floats apart.
+let private col2imByRows (g: Conv2dGeometry) (ld: int) (cols: nativeptr<float32>) (dx: nativeptr<float32>) =
     let zero = Vector512<float32>.Zero
     // which lanes each kj reaches in the current 16 columns, worked out once per block of columns
     // (not once per tap and row: 90 of ~130 instructions per row of the seed CNN's second layer)
@@ -92,15 +92,15 @@ let private col2imByRows (g: Conv2dGeometry) (cols: nativeptr<float32>) (dx: nat
             NativePtr.set reachesOf kj (reaches.AsSingle())
         let whole = iw0 + 16 <= g.W
         for c in 0 .. g.C - 1 do
-            let plane = NativePtr.add cols (c * g.KH * g.KW * p + iw0)
+            let plane = NativePtr.add cols (c * g.KH * g.KW * ld + iw0)
             for ih in 0 .. g.H - 1 do
                 let mutable acc = zero
                 for ki in 0 .. g.KH - 1 do
                     let oh = ih + g.PadTop - ki
                     if oh >= 0 && oh < g.OH then
-                        let row = NativePtr.add plane (ki * g.KW * p + oh * g.OW + g.PadLeft)
+                        let row = NativePtr.add plane (ki * g.KW * ld + oh * g.OW + g.PadLeft)
                         for kj in 0 .. g.KW - 1 do
-                            acc <- acc + Avx512F.MaskLoad(NativePtr.add row (kj * p - kj), NativePtr.get reachesOf kj, zero)
+                            acc <- acc + Avx512F.MaskLoad(NativePtr.add row (kj * ld - kj), NativePtr.get reachesOf kj, zero)
                 let at = NativePtr.add dx ((c * g.H + ih) * g.W + iw0)
                 if whole then Vector512.Store(acc, at) else Avx512F.MaskStore(at, inRow.AsSingle(), acc)
         iw0 <- iw0 + 16
@@ -224,8 +224,13 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
         let path = simdPath ()
         let nr = nrOf path
         let blocks, kcMax = Gemm.kBlocking g.K
-        let colsLength = kk * p
         let byRows = path = V512 && X86.Avx512F.IsSupported && g.SH = 1 && g.SW = 1
+        // For col2imByRows, cols rows padded to whole strips and starting on cache lines: every
+        // tile is then a whole one, stored with aligned stores (121 positions: the last strip's
+        // tiles went through a stack tile and a masked merge). The padding columns come from B's
+        // zero columns and are never read.
+        let ld = if byRows then roundUp p nr else p
+        let colsLength = kk * ld
         use pdx = fixed dx
         use pdy = fixed dy
         use pwSrc = fixed w
@@ -233,8 +238,9 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
             use pw = fixed packedWt
             // op(A) = wᵀ: element (i, k) of the kk×K view is w[k*kk + i].
             let wBlock = packWholeA pwSrc 1 kk kk g.K pw
-            parallelForWithScratch g.N (worthParallel g) (colsLength + Gemm.packedLength p nr kcMax + Setup.AlignSlack) (fun scratch n ->
-                use cols = fixed scratch
+            parallelForWithScratch g.N (worthParallel g) (colsLength + Gemm.packedLength p nr kcMax + 2 * Setup.AlignSlack) (fun scratch n ->
+                use pinned = fixed scratch
+                let cols = Setup.align64 pinned
                 let packedB = Setup.align64 (NativePtr.add cols colsLength)
                 let dyn = NativePtr.add pdy (n * g.K * p)
                 let dxn = NativePtr.add pdx (n * imageLength)
@@ -243,8 +249,8 @@ let conv2dBackwardInput (g: Conv2dGeometry) (dy: float32[]) (w: float32[]) : flo
                         let p0 = kb * kcMax
                         let kc = min kcMax (g.K - p0)
                         Pack.packB (NativePtr.add dyn (p0 * p)) p 1 kc p nr packedB
-                        Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) kk packedB p cols p (kb > 0)
-                if byRows then col2imByRows g cols dxn
+                        Gemm.macroKernel path kc (NativePtr.add pw (kb * wBlock)) kk packedB ld cols ld (kb > 0)
+                if byRows then col2imByRows g ld cols dxn
                 else
                     Pack.zeroRun dxn imageLength
                     col2im g cols dxn))
